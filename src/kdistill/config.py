@@ -1,0 +1,161 @@
+"""The configuration of a distillation experiment, validated in one place.
+
+The command line, the config file and the Python API all build these models,
+so a bad value gets the same check, and a message of the same shape (which
+parameter, what it must be, what it got), wherever it comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from kdistill.exceptions import InputError
+
+__all__ = [
+    "DistillationConfig",
+    "ExperimentConfig",
+    "MLPConfig",
+    "input_error",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MLPConfig(_Model):
+    """An MLP and how it is trained (Adam on minibatches)."""
+
+    hidden: tuple[int, ...] = Field(min_length=1)
+    dropout: tuple[float, ...] | float = 0.0
+    epochs: int = Field(ge=1)
+    learning_rate: float = Field(default=1e-3, gt=0)
+    weight_decay: float = Field(default=0.0, ge=0)
+
+    @field_validator("hidden")
+    @classmethod
+    def _positive_widths(cls, hidden: tuple[int, ...]) -> tuple[int, ...]:
+        if any(width < 1 for width in hidden):
+            raise ValueError(
+                f"every hidden width must be at least 1, got {list(hidden)}"
+            )
+        return hidden
+
+    @field_validator("dropout")
+    @classmethod
+    def _rates(cls, dropout: tuple[float, ...] | float) -> tuple[float, ...] | float:
+        rates = dropout if isinstance(dropout, tuple) else (dropout,)
+        if any(not 0 <= p < 1 for p in rates):
+            raise ValueError(f"dropout rates must be in [0, 1), got {dropout}")
+        return dropout
+
+    def dropout_rates(self) -> tuple[float, ...]:
+        """One drop rate per hidden layer."""
+        if isinstance(self.dropout, tuple):
+            if len(self.dropout) != len(self.hidden):
+                raise InputError(
+                    f"dropout gives {len(self.dropout)} rates for "
+                    f"{len(self.hidden)} hidden layers; give one rate per layer "
+                    "or a single rate for all"
+                )
+            return self.dropout
+        return (self.dropout,) * len(self.hidden)
+
+
+REFERENCE_TEACHER = MLPConfig(hidden=(256, 128, 64), dropout=(0.3, 0.3, 0.0), epochs=30)
+REFERENCE_STUDENT = MLPConfig(hidden=(64, 32), epochs=50, weight_decay=1e-4)
+
+
+class DistillationConfig(_Model):
+    """Everything that decides how one ensemble is distilled into one student."""
+
+    n_members: int = Field(default=12, ge=1)
+    teacher: MLPConfig = REFERENCE_TEACHER
+    student: MLPConfig = REFERENCE_STUDENT
+    temperature: float = Field(default=3.0, gt=0)
+    alpha: float = Field(default=0.7, ge=0, le=1)
+    batch_size: int = Field(default=64, ge=1)
+
+
+class ExperimentConfig(_Model):
+    """A distillation experiment: the recipe, the seeds and the data split."""
+
+    distillation: DistillationConfig = DistillationConfig()
+    seeds: int = Field(default=1, ge=1)
+    first_seed: int = Field(default=0, ge=0)
+    test_size: float = Field(default=0.2, gt=0, lt=1)
+    split_seed: int = Field(default=42, ge=0)
+
+    def seed_list(self) -> list[int]:
+        """The run seeds, ``first_seed`` up to ``first_seed + seeds - 1``."""
+        return list(range(self.first_seed, self.first_seed + self.seeds))
+
+
+def _field_info(model: type[BaseModel], loc: tuple[int | str, ...]) -> Any:
+    """The pydantic FieldInfo at ``loc`` in ``model``, or None."""
+    info = None
+    current: Any = model
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if fields is None or part not in fields:
+            return None
+        info = fields[part]
+        current = info.annotation
+    return info
+
+
+def _allowed(info: Any) -> str | None:
+    """The allowed range of a numeric field in words, e.g. 'in [0, 1]'."""
+    bounds: dict[str, Any] = {}
+    for item in getattr(info, "metadata", []):
+        for key in ("gt", "ge", "lt", "le"):
+            if getattr(item, key, None) is not None:
+                bounds[key] = getattr(item, key)
+    low = ("(", bounds["gt"]) if "gt" in bounds else ("[", bounds.get("ge"))
+    high = (")", bounds["lt"]) if "lt" in bounds else ("]", bounds.get("le"))
+    if low[1] is not None and high[1] is not None:
+        return f"in {low[0]}{low[1]}, {high[1]}{high[0]}"
+    if low[1] is not None:
+        return f"greater than {low[1]}" if low[0] == "(" else f"at least {low[1]}"
+    if high[1] is not None:
+        return f"less than {high[1]}" if high[0] == ")" else f"at most {high[1]}"
+    return None
+
+
+_TYPES = {
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_parsing": "a number",
+    "bool_parsing": "true or false",
+    "tuple_type": "a list",
+    "too_short": "a list of at least {min_length} items",
+}
+
+
+def input_error(
+    error: ValidationError,
+    model: type[BaseModel],
+    describe: Callable[[tuple[int | str, ...]], str],
+) -> InputError:
+    """An :class:`InputError` for the first problem in a pydantic error.
+
+    ``describe`` turns a field's location into the name the user knows (a
+    command-line option, a constructor parameter). The message says what the
+    value must be and what it was, e.g. "--alpha must be in [0, 1]; got 2.0."
+    """
+    first = error.errors()[0]
+    loc = tuple(first["loc"])
+    name = describe(loc)
+    kind = first["type"]
+    if kind == "value_error":
+        return InputError(f"{name}: {str(first['msg']).removeprefix('Value error, ')}.")
+    if kind == "extra_forbidden":
+        return InputError(f"{name} is not a known setting.")
+    if kind in _TYPES:
+        expected = _TYPES[kind].format(**first.get("ctx", {}))
+    else:
+        expected = _allowed(_field_info(model, loc)) or str(first["msg"]).lower()
+    return InputError(f"{name} must be {expected}; got {first['input']!r}.")

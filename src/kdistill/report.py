@@ -1,0 +1,87 @@
+"""Human-readable views of a results file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+__all__ = ["results_view"]
+
+
+def _score(stat: dict[str, Any] | None, *, percent: bool) -> str:
+    """``mean ± half-width`` of a summarized score."""
+    if stat is None:
+        return "-"
+    factor = 100.0 if percent else 1.0
+    text = f"{factor * stat['mean']:.2f}" if percent else f"{stat['mean']:.4f}"
+    if stat.get("ci95"):
+        low, high = stat["ci95"]
+        half = factor * (high - low) / 2
+        text += f" ± {half:.2f}" if percent else f" ± {half:.4f}"
+    return text
+
+
+def results_view(results: dict[str, Any]) -> Group:
+    """A table of the summary of ``results``, and the verdict under it.
+
+    Scores are means over seeds with the half-width of their 95% interval.
+    """
+    summary = results["summary"]
+    metric = results["metric"]
+    n_seeds = len(results["runs"])
+    table = Table(
+        title=f"kdistill: {results['config']['data'].get('name', 'data')}, "
+        f"{n_seeds} seed{'s' if n_seeds != 1 else ''}",
+        title_justify="left",
+    )
+    table.add_column("model")
+    table.add_column(f"{metric} %", justify="right")
+    table.add_column("log-loss", justify="right")
+    table.add_column("ECE", justify="right")
+    table.add_column("agreement %", justify="right")
+    table.add_column("parameters", justify="right")
+    parameters = summary["parameters"]
+    rows = [
+        ("ensemble", "ensemble", parameters["ensemble"]),
+        ("one member", "members", parameters["member"]),
+        ("distilled", "distilled", parameters["student"]),
+        ("baseline", "baseline", parameters["student"]),
+    ]
+    for label, key, n_params in rows:
+        scores = summary[key]
+        table.add_row(
+            label,
+            _score(scores.get(metric), percent=True),
+            _score(scores.get("log_loss"), percent=False),
+            _score(scores.get("ece"), percent=False),
+            _score(scores.get("agreement"), percent=True),
+            f"{n_params:,}",
+        )
+
+    comparison = summary["distilled_vs_baseline"]
+    recovered = summary["recovered"]
+    lines = [
+        f"gain over baseline: {_score(comparison['gain'], percent=True)} points",
+    ]
+    if recovered["mean"] is not None:
+        share = f"{100 * recovered['mean']:.0f}%"
+        if recovered.get("ci95"):
+            low, high = recovered["ci95"]
+            share += f" (95% interval {100 * low:.0f}% to {100 * high:.0f}%)"
+        lines.append(f"share of the ensemble's edge recovered: {share}")
+    if recovered.get("warning"):
+        lines.append(f"note: {recovered['warning']}")
+    lines.append(
+        f"compression: {parameters['compression']:.1f}x "
+        f"({parameters['ensemble']:,} -> {parameters['student']:,} parameters)"
+    )
+    seconds = summary["seconds"]
+    lines.append(
+        f"time: {seconds['total']:.1f} s (per seed: teachers "
+        f"{seconds['teachers']:.1f} s, students {seconds['students']:.1f} s)"
+    )
+    lines.append(comparison["verdict"])
+    return Group(table, Text("\n".join(lines)))

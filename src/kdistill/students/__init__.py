@@ -1,0 +1,5 @@
+"""Students: the small networks an ensemble is distilled into."""
+
+from kdistill.students.mlp import BASELINE, DISTILLED, train_student_pair
+
+__all__ = ["BASELINE", "DISTILLED", "train_student_pair"]

@@ -1,0 +1,90 @@
+"""The distilled MLP student and its hard-label baseline, trained side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from kdistill._seeding import Stream, generator
+from kdistill.config import MLPConfig
+from kdistill.losses import DistillationObjective
+from kdistill.stacked import DropoutMasks, StackedMLP
+from kdistill.training import BatchOrder, TrainingSettings, fit_stacked
+
+__all__ = ["BASELINE", "DISTILLED", "train_student_pair"]
+
+#: Positions of the two students in the stack :func:`train_student_pair` returns.
+DISTILLED, BASELINE = 0, 1
+
+
+def train_student_pair(
+    X: Tensor,
+    y: Tensor,
+    targets: Tensor,
+    *,
+    config: MLPConfig,
+    temperature: float,
+    alpha: float,
+    batch_size: int,
+    seed: int,
+    on_epoch: Callable[[int], None] | None = None,
+) -> tuple[StackedMLP, np.ndarray]:
+    """Train the distilled student and the baseline as a stack of two.
+
+    Both start from the same initial weights, see the same batches in the same
+    order and take the same optimizer steps; they differ only in the loss:
+    ``alpha * T**2 * KL + (1 - alpha) * CE`` for the distilled student,
+    ``CE`` alone for the baseline. Any difference between them is the soft
+    targets' doing.
+
+    Parameters
+    ----------
+    X : Tensor
+        Training rows, ``(n, d_in)``.
+    y : Tensor
+        Class indices, ``(n,)``.
+    targets : Tensor
+        Soft targets of the training rows, ``(n, classes)``.
+    config : MLPConfig
+        The student's architecture and training.
+    temperature, alpha : float
+        The temperature the soft targets were made with; the soft term's weight.
+    batch_size, seed : int
+        Minibatch size; the run seed the random streams derive from.
+    on_epoch : callable, optional
+        Called with the number of finished epochs.
+
+    Returns
+    -------
+    students : StackedMLP
+        Member :data:`DISTILLED` is the distilled student, member
+        :data:`BASELINE` the baseline; in evaluation mode.
+    history : numpy.ndarray
+        Mean training loss of each in each epoch, ``(epochs, 2)``.
+    """
+    init = generator(seed, Stream.STUDENT_INIT)
+    net = StackedMLP(
+        2,
+        X.shape[1],
+        config.hidden,
+        targets.shape[1],
+        dropout=config.dropout_rates(),
+        generators=[init, init.clone_state()],
+    )
+    order = BatchOrder(2, X.shape[0], [generator(seed, Stream.STUDENT_ORDER)])
+    dropout = generator(seed, Stream.STUDENT_DROPOUT)
+    masks = DropoutMasks([dropout, dropout.clone_state()])
+    alphas = torch.zeros(2)
+    alphas[DISTILLED] = alpha
+    objective = DistillationObjective(y, alphas, targets, temperature)
+    settings = TrainingSettings(
+        epochs=config.epochs,
+        batch_size=batch_size,
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+    )
+    history = fit_stacked(net, X, objective, settings, order, masks, on_epoch)
+    return net, history
