@@ -6,6 +6,7 @@ the exceptions.
 """
 
 from kdistill.config import DistillationConfig, ExperimentConfig, MLPConfig
+from kdistill.estimator import DistilledClassifier
 from kdistill.exceptions import (
     InputError,
     KdistillError,
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DistillationConfig",
+    "DistilledClassifier",
     "ExperimentConfig",
     "InputError",
     "KdistillError",

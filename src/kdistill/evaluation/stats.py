@@ -113,7 +113,7 @@ def _recovered(runs: Sequence[dict[str, Any]], metric: str) -> dict[str, Any]:
         "edge": edge,
         "method": "ratio of means over seeds; percentile bootstrap interval",
     }
-    if len(runs) >= 3:
+    if len(runs) >= 3 and not math.isnan(value):
         boot = stats.bootstrap(
             (scores["ensemble"], scores["distilled"], scores["baseline"]),
             ratio,

@@ -1,0 +1,99 @@
+"""The scikit-learn style API."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from kdistill import DistilledClassifier, InputError, NotFittedError
+
+FAST = {
+    "n_members": 3,
+    "teacher_epochs": 10,
+    "student_epochs": 40,
+    "teacher_hidden": (32,),
+    "teacher_dropout": 0.1,
+    "student_hidden": (8,),
+}
+
+
+def test_fit_predict_and_learned_attributes(small_data) -> None:
+    X, y = small_data
+    labels = np.array(["a", "b", "c"])[y]
+    model = DistilledClassifier(**FAST).fit(X, labels)
+    assert list(model.classes_) == ["a", "b", "c"]
+    assert model.n_features_in_ == 8
+    assert model.teachers_.n_members == 3
+    assert set(model.predict(X[:10])) <= {"a", "b", "c"}
+    proba = model.predict_proba(X[:10])
+    assert proba.shape == (10, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert model.ensemble_predict_proba(X[:10]).shape == (10, 3)
+    assert model.score(X, labels) > 0.6
+    assert model.history_["teachers"].shape == (10, 3)
+    assert model.history_["students"].shape == (40, 2)
+
+
+def test_same_random_state_same_predictions(small_data) -> None:
+    X, y = small_data
+    a = DistilledClassifier(**FAST, random_state=4).fit(X, y).predict_proba(X)
+    b = DistilledClassifier(**FAST, random_state=4).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_clone_and_get_params() -> None:
+    model = DistilledClassifier(n_members=5, alpha=0.2)
+    copy = clone(model)
+    assert copy.get_params() == model.get_params()
+    assert copy is not model
+
+
+def test_works_in_a_pipeline_and_cross_validation(small_data) -> None:
+    X, y = small_data
+    pipeline = make_pipeline(FunctionTransformer(), DistilledClassifier(**FAST))
+    scores = cross_val_score(pipeline, X, y, cv=2)
+    assert scores.shape == (2,)
+
+
+def test_not_fitted() -> None:
+    with pytest.raises(NotFittedError, match=r"not fitted yet\. Call 'fit'") as info:
+        DistilledClassifier().predict(np.zeros((2, 3)))
+    assert isinstance(info.value, SklearnNotFittedError)
+
+
+PREFIX = "The '{}' parameter of DistilledClassifier "
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"alpha": 2.0}, PREFIX.format("alpha") + "must be in [0, 1]; got 2.0."),
+        (
+            {"temperature": 0},
+            PREFIX.format("temperature") + "must be greater than 0; got 0.",
+        ),
+        ({"n_members": 0}, PREFIX.format("n_members") + "must be at least 1; got 0."),
+        (
+            {"teacher_hidden": (4, 0)},
+            "The 'teacher_hidden' parameter of DistilledClassifier: "
+            "every hidden width must be at least 1",
+        ),
+    ],
+)
+def test_bad_parameters_are_named(small_data, params, message) -> None:
+    X, y = small_data
+    with pytest.raises(InputError) as info:
+        DistilledClassifier(**{**FAST, **params}).fit(X, y)
+    assert message in str(info.value)
+
+
+def test_wrong_feature_count_at_predict(small_data) -> None:
+    X, y = small_data
+    model = DistilledClassifier(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X[:, :3])
