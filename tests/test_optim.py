@@ -22,3 +22,9 @@ def test_equals_torch_adam_with_weight_decay() -> None:
         reference.step()
     for a, b in zip(ours, theirs, strict=True):
         assert torch.allclose(a, b.detach(), atol=1e-6)
+
+
+def test_fallback_equals_torch_adam(monkeypatch) -> None:
+    """Without the fused kernel, the functional foreach Adam gives the same."""
+    monkeypatch.setattr("kdistill.optim._FUSED_ADAM", None)
+    test_equals_torch_adam_with_weight_decay()

@@ -109,7 +109,7 @@ def test_stack_trains_each_member_as_if_alone(rows, dropout) -> None:
     fit_stacked(
         net,
         X,
-        DistillationObjective(y, alpha=torch.zeros(3)),
+        DistillationObjective(y, torch.zeros(3), n_classes=3),
         settings,
         BatchOrder(3, len(X), [generator(5, 1, i) for i in range(3)]),
         DropoutMasks([generator(5, 2, i) for i in range(3)]),
@@ -130,7 +130,7 @@ def test_training_is_reproducible(rows) -> None:
         fit_stacked(
             net,
             X,
-            DistillationObjective(y, alpha=torch.zeros(2)),
+            DistillationObjective(y, torch.zeros(2), n_classes=3),
             settings,
             BatchOrder(2, len(X), [generator(3, 1, i) for i in range(2)]),
             DropoutMasks([generator(3, 2, i) for i in range(2)]),

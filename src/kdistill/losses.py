@@ -117,9 +117,11 @@ class DistillationObjective:
     trains it on the labels alone (a teacher, or the baseline student). The
     gradient with respect to the logits is written out,
 
-        alpha * T * (q_T - p_T) / batch + (1 - alpha) * (q - onehot(y)) / batch,
+        ((1 - alpha) * q + alpha * T * q_T - target) / batch,
+        target = (1 - alpha) * onehot(y) + alpha * T * p_T,
 
-    so that training needs no autograd graph.
+    so that training needs no autograd graph; ``target`` is computed once for
+    every training row.
 
     Parameters
     ----------
@@ -132,6 +134,9 @@ class DistillationObjective:
         ``alpha`` is above 0.
     temperature : float, default=1.0
         The temperature the soft targets were made with.
+    n_classes : int, optional
+        Number of classes, when ``targets`` is not given; by default one more
+        than the largest label.
     """
 
     def __init__(
@@ -140,39 +145,55 @@ class DistillationObjective:
         alpha: Tensor,
         targets: Tensor | None = None,
         temperature: float = 1.0,
+        n_classes: int | None = None,
     ) -> None:
-        if targets is None and bool((alpha > 0).any()):
+        self.soft = bool((alpha > 0).any())
+        if self.soft and targets is None:
             raise ValueError("soft targets are needed when alpha > 0")
+        if n_classes is None:
+            n_classes = (
+                targets.shape[1] if targets is not None else int(labels.max()) + 1
+            )
         self.labels = labels
-        self.alpha = alpha.reshape(-1, 1)
         self.targets = targets
         self.temperature = temperature
-        self.soft = targets is not None and bool((alpha > 0).any())
-        if self.soft:
-            assert targets is not None
-            # sum_c p log p of each row: the constant part of KL(p || q_T).
-            self._neg_entropy = torch.xlogy(targets, targets).sum(dim=-1)
+        self.alpha = alpha
+        onehot = torch.nn.functional.one_hot(labels, n_classes).to(torch.float32)
+        if not self.soft:
+            self._target = onehot  # (n, classes), the same for every member
+            return
+        assert targets is not None
+        a = alpha.reshape(-1, 1, 1)
+        self._target = (1 - a) * onehot + (a * temperature) * targets  # (k, n, classes)
+        self._members = torch.arange(len(alpha)).unsqueeze(1)  # (k, 1)
+        self._hard_weight = 1 - a
+        self._soft_weight = a * temperature
 
-    def __call__(self, logits: Tensor, rows: Tensor) -> tuple[Tensor, Tensor]:
-        """Gradient ``(k, batch, classes)`` and loss ``(k,)`` on ``rows``.
+    def gradient(self, logits: Tensor, rows: Tensor) -> Tensor:
+        """Gradient of each member's loss on ``rows``, ``(k, batch, classes)``.
 
         ``logits`` are ``(k, batch, classes)``; ``rows`` are the indices of the
         training rows each member saw, ``(k, batch)``.
         """
         n_rows = logits.shape[1]
-        labels = self.labels[rows].unsqueeze(-1)  # (k, batch, 1)
-        q = torch.softmax(logits, dim=-1)
-        ce = q.gather(-1, labels).squeeze(-1).log_().neg_().mean(dim=1)
-        grad = q.scatter_add_(-1, labels, torch.full_like(labels, -1.0, dtype=q.dtype))
+        grad = torch.softmax(logits, dim=-1)
         if not self.soft:
-            return grad.div_(n_rows), ce
+            return grad.sub_(self._target[rows]).div_(n_rows)
+        soft = torch.softmax(logits / self.temperature, dim=-1).mul_(self._soft_weight)
+        grad = grad.mul_(self._hard_weight).add_(soft)
+        return grad.sub_(self._target[self._members, rows]).div_(n_rows)
 
-        assert self.targets is not None
-        t = self.temperature
-        targets = self.targets[rows]  # (k, batch, classes)
-        log_q_t = torch.log_softmax(logits / t, dim=-1)
-        kl = (self._neg_entropy[rows] - (targets * log_q_t).sum(dim=-1)).mean(dim=1)
-        soft = log_q_t.exp_().sub_(targets).mul_(self.alpha.unsqueeze(-1) * t)
-        grad = grad.mul_((1 - self.alpha).unsqueeze(-1)).add_(soft).div_(n_rows)
-        alpha = self.alpha.squeeze(-1)
-        return grad, alpha * t**2 * kl + (1 - alpha) * ce
+    def loss(self, logits: Tensor, rows: Tensor) -> Tensor:
+        """Each member's loss on ``rows``, ``(k,)``."""
+        targets = (
+            self.targets[rows]
+            if self.targets is not None
+            else torch.softmax(logits, -1)
+        )
+        return distillation_loss(
+            logits,
+            targets,
+            self.labels[rows],
+            temperature=self.temperature,
+            alpha=self.alpha if self.soft else 0.0,
+        )

@@ -243,18 +243,31 @@ class DropoutMasks:
     def _take(self, n: int) -> Tensor:
         """The next ``n`` 15-bit levels of every member's stream, ``(k, n)``."""
         if self._position + n > self._levels.shape[1]:
-            n_draws = max(self.chunk, n)
-            bits = torch.empty(len(self.generators), n_draws, dtype=torch.int32)
-            for row, gen in zip(bits, self.generators, strict=True):
-                row.random_(generator=gen)
-            # Each 32-bit draw gives two 15-bit levels (its top bit is 0).
-            fresh = bits.view(torch.int16).bitwise_and_(_MASK_LEVELS - 1)
-            rest = self._levels[:, self._position :]
-            self._levels = torch.cat([rest, fresh], dim=1) if rest.numel() else fresh
-            self._position = 0
+            self._refill(n)
         levels = self._levels[:, self._position : self._position + n]
         self._position += n
         return levels
+
+    def _refill(self, n: int) -> None:
+        """Draw a new chunk behind the levels not yet used."""
+        rest = self._levels[:, self._position :]
+        n_rest = rest.shape[1]
+        # The fresh draws start at an even offset, so that they can be
+        # written as int32 and read as pairs of int16.
+        start = n_rest + n_rest % 2
+        n_draws = max(self.chunk, (n + 1) // 2)
+        levels = torch.empty(
+            len(self.generators), start + 2 * n_draws, dtype=torch.int16
+        )
+        levels[:, start - n_rest : start] = rest
+        fresh = levels[:, start:]
+        bits = fresh.view(torch.int32)
+        for row, gen in zip(bits, self.generators, strict=True):
+            row.random_(generator=gen)
+        # Each 32-bit draw is in [0, 2**31): two 15-bit levels once masked.
+        fresh.bitwise_and_(_MASK_LEVELS - 1)
+        self._levels = levels
+        self._position = start - n_rest
 
     @staticmethod
     def effective_rate(rate: float) -> float:

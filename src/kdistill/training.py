@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -20,8 +21,17 @@ from kdistill.stacked import DropoutMasks, StackedMLP, train_backward, train_for
 
 __all__ = ["BatchOrder", "TrainingSettings", "fit_stacked"]
 
-# (logits (k, batch, classes), rows (k, batch)) -> (gradient, loss per member)
-Objective = Callable[[Tensor, Tensor], tuple[Tensor, Tensor]]
+
+class Objective(Protocol):
+    """A training loss for a stack: its gradient, and its value for the record."""
+
+    def gradient(self, logits: Tensor, rows: Tensor) -> Tensor:
+        """Gradient ``(k, batch, classes)`` of each member's loss on ``rows``."""
+        ...
+
+    def loss(self, logits: Tensor, rows: Tensor) -> Tensor:
+        """Each member's loss on ``rows``, ``(k,)``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -86,9 +96,9 @@ def fit_stacked(
         The stack to train, in place.
     X : Tensor
         Training rows, ``(n, d_in)``.
-    objective : callable
-        Maps logits ``(k, batch, classes)`` and the rows they were computed on,
-        ``(k, batch)``, to the gradient of each member's loss and the losses.
+    objective : Objective
+        Gives the gradient of each member's loss from the logits ``(k, batch,
+        classes)`` and the rows they were computed on, ``(k, batch)``.
     settings : TrainingSettings
         Epochs, batch size and optimizer settings.
     order : BatchOrder
@@ -101,7 +111,9 @@ def fit_stacked(
     Returns
     -------
     numpy.ndarray
-        Mean training loss of each member in each epoch, ``(epochs, k)``.
+        Training loss of each member on the last minibatch of each epoch,
+        ``(epochs, k)``. (A loss over every minibatch would cost a tenth of
+        the students' training time.)
     """
     params = list(net.parameters())
     optimizer = StackedAdam(
@@ -114,16 +126,14 @@ def fit_stacked(
     with torch.no_grad():
         for epoch in range(settings.epochs):
             epoch_order = order.next_epoch()
-            epoch_loss = history[epoch]
             for start in range(0, n_rows, settings.batch_size):
                 rows = epoch_order[:, start : start + settings.batch_size]
 
                 logits, cache = train_forward(net, X[rows], masks)
-                grad_logits, loss = objective(logits, rows)
-                grads = train_backward(net, cache, grad_logits)
-
+                grads = train_backward(net, cache, objective.gradient(logits, rows))
                 optimizer.step(grads)
-                epoch_loss.add_(loss, alpha=rows.shape[1] / n_rows)
+
+            history[epoch] = objective.loss(logits, rows)
 
             if on_epoch is not None:
                 on_epoch(epoch + 1)

@@ -70,7 +70,7 @@ def train_mlp_ensemble(
         [generator(seed, Stream.TEACHER_ORDER, i) for i in members],
     )
     masks = DropoutMasks([generator(seed, Stream.TEACHER_DROPOUT, i) for i in members])
-    objective = DistillationObjective(y, alpha=X.new_zeros(n_members))
+    objective = DistillationObjective(y, X.new_zeros(n_members), n_classes=n_classes)
     settings = TrainingSettings(
         epochs=config.epochs,
         batch_size=batch_size,

@@ -1,0 +1,5 @@
+"""``python -m kdistill``: the command line."""
+
+from kdistill.cli import main
+
+main()
