@@ -80,8 +80,8 @@ PREFIX = "The '{}' parameter of DistilledClassifier "
         ({"n_members": 0}, PREFIX.format("n_members") + "must be at least 1; got 0."),
         (
             {"teacher_hidden": (4, 0)},
-            "The 'teacher_hidden' parameter of DistilledClassifier: "
-            "every hidden width must be at least 1",
+            PREFIX.format("teacher_hidden")
+            + "must be a list of widths of at least 1; got [4, 0].",
         ),
     ],
 )
@@ -97,3 +97,27 @@ def test_wrong_feature_count_at_predict(small_data) -> None:
     model = DistilledClassifier(**FAST).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         model.predict(X[:, :3])
+
+
+def test_single_class_is_refused(small_data) -> None:
+    X, _ = small_data
+    with pytest.raises(InputError, match=r"y has a single class \('a'\)"):
+        DistilledClassifier(**FAST).fit(X, np.array(["a"] * len(X)))
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0"])
+def test_bad_random_state(small_data, seed) -> None:
+    X, y = small_data
+    message = PREFIX.format("random_state") + "must be a non-negative integer or None"
+    with pytest.raises(InputError) as info:
+        DistilledClassifier(**{**FAST, "random_state": seed}).fit(X, y)
+    assert message in str(info.value)
+
+
+def test_default_dropout_fits_any_depth(small_data) -> None:
+    X, y = small_data
+    model = DistilledClassifier(
+        **{**FAST, "teacher_dropout": None, "teacher_epochs": 1}
+    )
+    model.set_params(teacher_hidden=(16, 8, 8, 4)).fit(X, y)
+    assert model.teachers_.dropout == (0.3, 0.3, 0.3, 0.0)

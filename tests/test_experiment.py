@@ -60,3 +60,13 @@ def test_teachers_beat_chance_and_students_learn(small_data) -> None:
     assert run["ensemble"]["accuracy"] > 0.7
     assert run["distilled"]["accuracy"] > 0.6
     assert run["baseline"]["accuracy"] > 0.6
+
+
+def test_missing_values_are_refused_with_their_place(small_data) -> None:
+    X, y = small_data
+    X = X.copy()
+    X[3, 2] = np.nan
+    with pytest.raises(
+        InputError, match=r"1 missing or infinite values \(first at row 3, column 2\)"
+    ):
+        run_experiment(X, y, ExperimentConfig(distillation=SMALL))

@@ -7,14 +7,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from kdistill._seeding import generator
+from kdistill._seeding import Stream, generator
 from kdistill.losses import DistillationObjective
 from kdistill.stacked import DropoutMasks, StackedMLP, train_backward, train_forward
 from kdistill.training import BatchOrder, TrainingSettings, fit_stacked
 
 
 def _net(n_members: int, dropout: tuple[float, ...], seed: int = 0) -> StackedMLP:
-    gens = [generator(seed, 0, i) for i in range(n_members)]
+    gens = [generator(seed, Stream.TEACHER_INIT, i) for i in range(n_members)]
     return StackedMLP(n_members, 5, [16, 8], 3, dropout=dropout, generators=gens)
 
 
@@ -54,12 +54,25 @@ def test_member_copy_gives_the_stacks_outputs() -> None:
 
 
 def test_members_start_as_nn_linear_would() -> None:
-    """Member i's initial weights are U(-1/sqrt(d_in), 1/sqrt(d_in)), per member."""
-    net = _net(3, (0.0, 0.0))
-    first = net.weights[0].detach()
-    assert first.abs().max() <= 1 / 5**0.5
-    assert not torch.equal(first[0], first[1])
-    assert torch.equal(_net(3, (0.0, 0.0)).weights[0], net.weights[0])
+    """Member i is initialized as nn.Linear would be from member i's stream."""
+    gens = [torch.Generator().manual_seed(i) for i in range(2)]
+    net = StackedMLP(2, 5, [4], 3, generators=gens)
+    for i in range(2):
+        torch.manual_seed(i)
+        first, second = nn.Linear(5, 4), nn.Linear(4, 3)
+        member = [m for m in net.member(i) if isinstance(m, nn.Linear)]
+        for ours, theirs in zip(member, (first, second), strict=True):
+            assert torch.allclose(ours.weight, theirs.weight)
+            assert torch.allclose(ours.bias, theirs.bias)
+
+
+def test_from_members_refuses_other_layers() -> None:
+    with pytest.raises(ValueError, match="got Tanh"):
+        StackedMLP.from_members([nn.Sequential(nn.Linear(2, 3), nn.Tanh())])
+    with pytest.raises(ValueError, match="differ in their layers or widths"):
+        StackedMLP.from_members(
+            [nn.Sequential(nn.Linear(2, 3)), nn.Sequential(nn.Linear(2, 4))]
+        )
 
 
 def _train_one_by_one(
@@ -74,8 +87,8 @@ def _train_one_by_one(
     for i in range(net.n_members):
         model = net.member(i).train()
         optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
-        order = BatchOrder(1, len(X), [generator(seed, 1, i)])
-        masks = DropoutMasks([generator(seed, 2, i)])
+        order = BatchOrder(1, len(X), [generator(seed, Stream.TEACHER_ORDER, i)])
+        masks = DropoutMasks([generator(seed, Stream.TEACHER_DROPOUT, i)])
         linears = [m for m in model if isinstance(m, nn.Linear)]
         for _ in range(settings.epochs):
             epoch = order.next_epoch()[0]
@@ -111,8 +124,10 @@ def test_stack_trains_each_member_as_if_alone(rows, dropout) -> None:
         X,
         DistillationObjective(y, torch.zeros(3), n_classes=3),
         settings,
-        BatchOrder(3, len(X), [generator(5, 1, i) for i in range(3)]),
-        DropoutMasks([generator(5, 2, i) for i in range(3)]),
+        BatchOrder(
+            3, len(X), [generator(5, Stream.TEACHER_ORDER, i) for i in range(3)]
+        ),
+        DropoutMasks([generator(5, Stream.TEACHER_DROPOUT, i) for i in range(3)]),
     )
     for i, model in enumerate(separate):
         for got, want in zip(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from kdistill.evaluation.stats import interval, mcnemar_exact, summarize_runs
+from kdistill.evaluation.stats import interval, mcnemar_exact, recovered, summarize_runs
 
 
 def test_mcnemar_exact_by_hand() -> None:
@@ -16,6 +16,16 @@ def test_mcnemar_exact_by_hand() -> None:
     assert (result["distilled_only"], result["baseline_only"]) == (10, 2)
     # Two-sided exact binomial: 2 * P(X <= 2), X ~ Bin(12, 1/2) = 2 * 79 / 4096.
     assert result["p_value"] == pytest.approx(2 * 79 / 4096)
+
+
+def test_pooled_mcnemar_counts_rows_not_pairs() -> None:
+    """The same row won in two seeds counts once; a row won and lost cancels."""
+    distilled = np.array([[True, True, False, True], [True, True, True, True]])
+    baseline = np.array([[False, False, True, True], [False, True, False, True]])
+    # Row 0: won twice (+2); row 1: won once (+1); row 2: lost once, won once (0).
+    result = mcnemar_exact(distilled, baseline)
+    assert (result["distilled_only"], result["baseline_only"]) == (2, 0)
+    assert result["p_value"] == pytest.approx(0.5)
 
 
 def test_mcnemar_without_discordant_rows() -> None:
@@ -51,7 +61,7 @@ def _runs(gains: list[float], edge: float = 0.02):
         b[:n_better] = False
         d[n_better : n_better + n_worse] = False
         correct.append((d, b))
-    return runs, correct
+    return runs, (np.stack([d for d, _ in correct]), np.stack([b for _, b in correct]))
 
 
 def test_clear_gain_is_beyond_seed_noise() -> None:
@@ -77,12 +87,44 @@ def test_noisy_gain_is_not_beyond_seed_noise() -> None:
 def test_one_seed_says_it_cannot_tell() -> None:
     runs, correct = _runs([0.01])
     comparison = summarize_runs(runs, correct)["distilled_vs_baseline"]
-    assert comparison["test"] == "exact McNemar test pooled over seeds"
-    assert "cannot tell it from seed noise" in comparison["verdict"]
+    assert comparison["test"] == "exact McNemar sign test over test rows"
+    assert "1 seed cannot tell it from seed noise" in comparison["verdict"]
+
+
+def test_identical_gains_say_so() -> None:
+    runs, correct = _runs([0.01, 0.01, 0.01])
+    comparison = summarize_runs(runs, correct)["distilled_vs_baseline"]
+    assert "in every one of 3 seeds: there is no seed noise" in comparison["verdict"]
+
+
+def test_fieller_interval_matches_its_definition() -> None:
+    """At each end r of the interval, gain - r * edge has t-test p = 0.05."""
+    gain = np.array([0.004, 0.006, 0.002, 0.007, 0.005, 0.003])
+    edge = np.array([0.010, 0.012, 0.009, 0.011, 0.010, 0.012])
+    runs = [
+        {
+            "ensemble": {"accuracy": 0.9 + e},
+            "distilled": {"accuracy": 0.9 + g},
+            "baseline": {"accuracy": 0.9},
+        }
+        for g, e in zip(gain, edge, strict=True)
+    ]
+    low, high = recovered(runs, "accuracy")["ci95"]
+    assert low < gain.mean() / edge.mean() < high
+    for end in (low, high):
+        assert stats.ttest_1samp(gain - end * edge, 0.0).pvalue == pytest.approx(0.05)
 
 
 def test_recovered_warns_when_the_edge_is_noise() -> None:
     runs, correct = _runs([0.001, 0.0, 0.002], edge=0.0)
-    recovered = summarize_runs(runs, correct)["recovered"]
-    assert recovered["mean"] is None
-    assert "within seed noise" in recovered["warning"]
+    share = summarize_runs(runs, correct)["recovered"]
+    assert share["mean"] is None
+    assert share["ci95"] is None
+    assert "within seed noise" in share["warning"]
+
+
+def test_recovered_with_two_seeds_has_no_interval_and_says_why() -> None:
+    runs, correct = _runs([0.01, 0.012])
+    share = summarize_runs(runs, correct)["recovered"]
+    assert share["ci95"] is None
+    assert "2 seed(s) give no interval" in share["warning"]

@@ -12,6 +12,12 @@ from typing import Any
 __all__ = ["dumps", "json_safe", "write_json", "write_text"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` atomically: all of it, or nothing.
 
@@ -23,6 +29,8 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )
     try:
+        # mkstemp makes the file private (0600); give it the usual mode.
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

@@ -23,12 +23,14 @@ class Stream(IntEnum):
     STUDENT_INIT = 3
     STUDENT_ORDER = 4
     STUDENT_DROPOUT = 5
-    SPLIT = 6
 
 
 def seed_for(seed: int, *keys: int) -> int:
     """Return a 63-bit seed for the stream named by ``seed`` and ``keys``."""
-    state = np.random.SeedSequence([seed, *keys]).generate_state(2, dtype=np.uint32)
+    # spawn_key keeps (seed, 1) and (seed, 1, 0) apart, as a plain entropy
+    # list would not.
+    sequence = np.random.SeedSequence(seed, spawn_key=keys)
+    state = sequence.generate_state(2, dtype=np.uint32)
     return int(state[0]) << 31 | int(state[1]) >> 1
 
 

@@ -16,15 +16,9 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from kdistill import __version__
+from kdistill.progress import progress_bars
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,27 +49,11 @@ def _reports_errors(command: F) -> F:
 
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A progress hook drawing one bar per training phase, or None when quiet."""
+    """Progress bars on stderr, or no hook at all when quiet."""
     if not enabled:
         yield None
         return
-    columns = (
-        TextColumn("{task.description:<22}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("epochs"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bars:
-        tasks: dict[str, Any] = {}
-
-        def hook(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = bars.add_task(phase, total=total)
-            bars.update(tasks[phase], completed=done)
-            if done == total:
-                bars.remove_task(tasks.pop(phase))
-
+    with progress_bars(console) as hook:
         yield hook
 
 
@@ -212,7 +190,8 @@ def demo(
         raise input_error(error, ExperimentConfig, _option_name) from None
 
     X, y = load_reference()
-    data = {"name": "reference", "source": f"make_classification({REFERENCE_PARAMS})"}
+    arguments = ", ".join(f"{key}={value!r}" for key, value in REFERENCE_PARAMS.items())
+    data = {"name": "reference", "source": f"make_classification({arguments})"}
     with _progress(not quiet) as hook:
         results = run_experiment(X, y, config, data=data, stratify=False, progress=hook)
 

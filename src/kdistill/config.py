@@ -7,10 +7,19 @@ parameter, what it must be, what it got), wherever it comes from.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from kdistill.exceptions import InputError
 
@@ -20,6 +29,13 @@ __all__ = [
     "MLPConfig",
     "input_error",
 ]
+
+
+def _constraint(expected: str, got: Any) -> PydanticCustomError:
+    """A validation error whose message reads "must be {expected}; got {got}"."""
+    return PydanticCustomError(
+        "constraint", "must be {expected}", {"expected": expected, "got": got}
+    )
 
 
 class _Model(BaseModel):
@@ -39,28 +55,27 @@ class MLPConfig(_Model):
     @classmethod
     def _positive_widths(cls, hidden: tuple[int, ...]) -> tuple[int, ...]:
         if any(width < 1 for width in hidden):
-            raise ValueError(
-                f"every hidden width must be at least 1, got {list(hidden)}"
-            )
+            raise _constraint("a list of widths of at least 1", list(hidden))
         return hidden
 
     @field_validator("dropout")
     @classmethod
-    def _rates(cls, dropout: tuple[float, ...] | float) -> tuple[float, ...] | float:
+    def _rates(
+        cls, dropout: tuple[float, ...] | float, info: ValidationInfo
+    ) -> tuple[float, ...] | float:
         rates = dropout if isinstance(dropout, tuple) else (dropout,)
         if any(not 0 <= p < 1 for p in rates):
-            raise ValueError(f"dropout rates must be in [0, 1), got {dropout}")
+            raise _constraint("in [0, 1), one rate or one per hidden layer", dropout)
+        hidden = info.data.get("hidden")
+        if isinstance(dropout, tuple) and hidden and len(dropout) != len(hidden):
+            raise _constraint(
+                f"one rate, or {len(hidden)} (one per hidden layer)", list(dropout)
+            )
         return dropout
 
     def dropout_rates(self) -> tuple[float, ...]:
         """One drop rate per hidden layer."""
         if isinstance(self.dropout, tuple):
-            if len(self.dropout) != len(self.hidden):
-                raise InputError(
-                    f"dropout gives {len(self.dropout)} rates for "
-                    f"{len(self.hidden)} hidden layers; give one rate per layer "
-                    "or a single rate for all"
-                )
             return self.dropout
         return (self.dropout,) * len(self.hidden)
 
@@ -135,6 +150,17 @@ _TYPES = {
 }
 
 
+def _known_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The valid keys of the (nested) model that holds ``loc``."""
+    current: Any = model
+    for part in loc[:-1]:
+        fields = getattr(current, "model_fields", {})
+        if part not in fields:
+            return []
+        current = fields[part].annotation
+    return list(getattr(current, "model_fields", {}))
+
+
 def input_error(
     error: ValidationError,
     model: type[BaseModel],
@@ -145,17 +171,31 @@ def input_error(
     ``describe`` turns a field's location into the name the user knows (a
     command-line option, a constructor parameter). The message says what the
     value must be and what it was, e.g. "--alpha must be in [0, 1]; got 2.0."
+
+    Examples
+    --------
+    >>> try:
+    ...     DistillationConfig(alpha=2.0)
+    ... except ValidationError as error:
+    ...     print(input_error(error, DistillationConfig, lambda loc: loc[-1]))
+    alpha must be in [0, 1]; got 2.0.
     """
     first = error.errors()[0]
     loc = tuple(first["loc"])
     name = describe(loc)
     kind = first["type"]
-    if kind == "value_error":
-        return InputError(f"{name}: {str(first['msg']).removeprefix('Value error, ')}.")
+    ctx = first.get("ctx", {})
+    if kind == "constraint":
+        return InputError(f"{name} must be {ctx['expected']}; got {ctx['got']!r}.")
     if kind == "extra_forbidden":
-        return InputError(f"{name} is not a known setting.")
+        known = _known_keys(model, loc)
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        return InputError(
+            f"{name} is not a known setting.{hint} Known settings: {', '.join(known)}."
+        )
     if kind in _TYPES:
-        expected = _TYPES[kind].format(**first.get("ctx", {}))
+        expected = _TYPES[kind].format(**ctx)
     else:
         expected = _allowed(_field_info(model, loc)) or str(first["msg"]).lower()
     return InputError(f"{name} must be {expected}; got {first['input']!r}.")

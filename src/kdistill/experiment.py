@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder, StandardScaler
+from sklearn.utils import check_X_y
 
 from kdistill.config import DistillationConfig, ExperimentConfig
 from kdistill.evaluation.metrics import classification_scores
@@ -47,12 +48,12 @@ class Distillation:
     Attributes
     ----------
     teachers : StackedMLP
-        The teacher ensemble, one member per stacked network.
+        The teacher ensemble: one stacked network of ``k`` members.
     students : StackedMLP
         The distilled student (member ``DISTILLED``) and the baseline
         (member ``BASELINE``).
     teacher_history, student_history : numpy.ndarray
-        Mean training loss per epoch and member.
+        Training loss of each member on the last minibatch of each epoch.
     seconds : dict
         Wall time of teacher and student training.
     """
@@ -171,6 +172,22 @@ def _labelled(progress: ProgressHook | None, label: str) -> ProgressHook | None:
     return lambda phase, done, total: hook(f"{label} {phase}", done, total)
 
 
+def _checked(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` as a finite float array and ``y`` as an array of as many labels."""
+    try:
+        X, y = check_X_y(X, y, dtype=np.float64, ensure_all_finite=False)
+    except ValueError as error:
+        raise InputError(f"the features or labels are not usable: {error}") from None
+    bad = ~np.isfinite(X)
+    if bad.any():
+        rows, columns = np.nonzero(bad)
+        raise InputError(
+            f"X has {int(bad.sum())} missing or infinite values (first at row "
+            f"{rows[0]}, column {columns[0]}); impute or drop them first"
+        )
+    return X, y
+
+
 def run_experiment(
     X: np.ndarray,
     y: np.ndarray,
@@ -206,12 +223,13 @@ def run_experiment(
         The results, with the keys of the public results file.
     """
     started = time.perf_counter()
+    X, y = _checked(X, y)
     encoder = LabelEncoder().fit(y)
     classes = encoder.classes_
     if len(classes) < 2:
         raise InputError(
-            f"the target has a single class ({classes[0]!r}); distillation needs "
-            "two or more classes"
+            f"the target has a single class ({classes[0].item()!r}); "
+            "distillation needs two or more classes"
         )
     X_train, X_test, y_train, y_test = train_test_split(
         X,
@@ -260,7 +278,8 @@ def run_experiment(
             "compression": member * result.teachers.n_members / student,
         }
 
-    summary = summarize_runs(runs, correct, metric="accuracy")
+    both = (np.stack([d for d, _ in correct]), np.stack([b for _, b in correct]))
+    summary = summarize_runs(runs, both, metric="accuracy")
     summary["parameters"] = parameters
     summary["seconds"] = {
         "teachers": float(np.mean([run["seconds"]["teachers"] for run in runs])),

@@ -132,11 +132,25 @@ class DistillationObjective:
     targets : Tensor, optional
         Soft targets of every training row, ``(n, classes)``; needed when any
         ``alpha`` is above 0.
-    temperature : float, default=1.0
-        The temperature the soft targets were made with.
+    temperature : float, optional
+        The temperature the soft targets were made with; required with
+        ``targets``.
     n_classes : int, optional
-        Number of classes, when ``targets`` is not given; by default one more
-        than the largest label.
+        Number of classes; required without ``targets`` (the labels of a
+        training set need not include every class).
+
+    Examples
+    --------
+    Two members, one distilled (alpha = 0.5) and one on the labels alone:
+
+    >>> labels = torch.tensor([0, 1, 1])
+    >>> targets = torch.tensor([[0.8, 0.2], [0.3, 0.7], [0.4, 0.6]])
+    >>> objective = DistillationObjective(
+    ...     labels, torch.tensor([0.5, 0.0]), targets, temperature=2.0
+    ... )
+    >>> rows = torch.tensor([[0, 2], [1, 2]])
+    >>> objective.gradient(torch.zeros(2, 2, 2), rows).shape
+    torch.Size([2, 2, 2])
     """
 
     def __init__(
@@ -144,16 +158,20 @@ class DistillationObjective:
         labels: Tensor,
         alpha: Tensor,
         targets: Tensor | None = None,
-        temperature: float = 1.0,
+        temperature: float | None = None,
+        *,
         n_classes: int | None = None,
     ) -> None:
         self.soft = bool((alpha > 0).any())
         if self.soft and targets is None:
             raise ValueError("soft targets are needed when alpha > 0")
+        if targets is not None and temperature is None:
+            raise ValueError("the temperature of the soft targets is needed")
+        if targets is not None:
+            n_classes = targets.shape[1]
         if n_classes is None:
-            n_classes = (
-                targets.shape[1] if targets is not None else int(labels.max()) + 1
-            )
+            raise ValueError("n_classes is needed when no soft targets are given")
+        temperature = 1.0 if temperature is None else temperature
         self.labels = labels
         self.targets = targets
         self.temperature = temperature
@@ -185,15 +203,15 @@ class DistillationObjective:
 
     def loss(self, logits: Tensor, rows: Tensor) -> Tensor:
         """Each member's loss on ``rows``, ``(k,)``."""
-        targets = (
-            self.targets[rows]
-            if self.targets is not None
-            else torch.softmax(logits, -1)
-        )
+        labels = self.labels[rows]
+        if not self.soft:
+            log_q = torch.log_softmax(logits, dim=-1)
+            return -log_q.gather(-1, labels.unsqueeze(-1)).squeeze(-1).mean(dim=-1)
+        assert self.targets is not None
         return distillation_loss(
             logits,
-            targets,
-            self.labels[rows],
+            self.targets[rows],
+            labels,
             temperature=self.temperature,
-            alpha=self.alpha if self.soft else 0.0,
+            alpha=self.alpha,
         )

@@ -111,6 +111,10 @@ class StackedMLP(nn.Module):
                 b = torch.rand(bias.shape[2], generator=gen)
                 bias[i, 0] = (b * 2 - 1).mul_(bound)
 
+    def stacked_parameters(self) -> list[nn.Parameter]:
+        """All weights, then all biases: the order of :func:`train_backward`."""
+        return [*self.weights, *self.biases]
+
     @property
     def n_parameters_per_member(self) -> int:
         """Number of trainable parameters of one member."""
@@ -168,7 +172,22 @@ class StackedMLP(nn.Module):
 
     @classmethod
     def from_members(cls, members: Sequence[nn.Sequential]) -> StackedMLP:
-        """Stack networks built of ``Linear``, ``ReLU`` and ``Dropout`` layers."""
+        """Stack networks built of ``Linear``, ``ReLU`` and ``Dropout`` layers.
+
+        Every network must have the layout :meth:`member` gives: ``Linear``
+        layers with a ``ReLU`` (and optionally a ``Dropout``) between them, and
+        the same widths as the others.
+        """
+        if not members:
+            raise ValueError("from_members needs at least one network")
+        for module in members[0]:
+            if not isinstance(module, nn.Linear | nn.ReLU | nn.Dropout):
+                raise ValueError(
+                    "only Linear, ReLU and Dropout layers can be stacked, "
+                    f"got {type(module).__name__}"
+                )
+        if len({tuple(_describe(m) for m in net) for net in members}) > 1:
+            raise ValueError("the networks differ in their layers or widths")
         linears = [[m for m in net if isinstance(m, nn.Linear)] for net in members]
         first = linears[0]
         hidden = [layer.out_features for layer in first[:-1]]
@@ -194,6 +213,12 @@ class StackedMLP(nn.Module):
                     weight[i] = linear.weight.T
                     bias[i, 0] = linear.bias
         return stacked
+
+
+def _describe(module: nn.Module) -> tuple[str, int, int]:
+    if isinstance(module, nn.Linear):
+        return ("Linear", module.in_features, module.out_features)
+    return (type(module).__name__, 0, 0)
 
 
 @dataclass
@@ -308,7 +333,7 @@ def train_forward(
 
 
 def train_backward(net: StackedMLP, cache: _Cache, grad_logits: Tensor) -> list[Tensor]:
-    """Gradients of the loss with respect to ``net.parameters()``, in order.
+    """Gradients of the loss for ``net.stacked_parameters()``, in order.
 
     ``grad_logits`` is the gradient of the loss with respect to the logits of
     :func:`train_forward`, ``(k, batch, d_out)``.
@@ -332,5 +357,4 @@ def train_backward(net: StackedMLP, cache: _Cache, grad_logits: Tensor) -> list[
             # The input is relu(z) * keep: positive exactly where ReLU and
             # dropout both let the gradient through.
             grad = grad.mul_(inputs.sign())
-    # nn.Module.parameters() yields all weights, then all biases.
     return grad_weights + grad_biases

@@ -115,7 +115,7 @@ def fit_stacked(
         ``(epochs, k)``. (A loss over every minibatch would cost a tenth of
         the students' training time.)
     """
-    params = list(net.parameters())
+    params = net.stacked_parameters()
     optimizer = StackedAdam(
         params, lr=settings.learning_rate, weight_decay=settings.weight_decay
     )

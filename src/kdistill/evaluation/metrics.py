@@ -13,10 +13,10 @@ def expected_calibration_error(
 ) -> float:
     """Expected calibration error of the top-class confidence.
 
-    Rows are put in ``n_bins`` equal-width bins by their highest predicted
-    probability; the ECE is the mean, weighted by bin size, of ``|accuracy -
-    confidence|`` in each bin (Naeini, Cooper and Hauskrecht, 2015; Guo et al.,
-    2017).
+    Rows are put in ``n_bins`` equal-width bins ``((i - 1) / M, i / M]`` by
+    their highest predicted probability; the ECE is the mean, weighted by bin
+    size, of ``|accuracy - confidence|`` in each bin (Naeini, Cooper and
+    Hauskrecht, 2015; Guo et al., 2017).
 
     Parameters
     ----------
@@ -33,18 +33,32 @@ def expected_calibration_error(
     >>> expected_calibration_error(np.array([0, 1, 0, 0]), proba)
     0.4
     """
+    if len(y_true) == 0:
+        raise ValueError("the calibration error of no rows is undefined")
     confidence = proba.max(axis=1)
     correct = proba.argmax(axis=1) == y_true
-    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    bins = np.clip(np.ceil(confidence * n_bins).astype(int) - 1, 0, n_bins - 1)
     total = 0.0
     for b in np.unique(bins):
         in_bin = bins == b
         total += in_bin.sum() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
-    return round(float(total / len(y_true)), 12)
+    return float(total / len(y_true))
 
 
 def kl_divergence(p: np.ndarray, q: np.ndarray) -> float:
-    """Mean over rows of ``KL(p || q)``, in nats; ``q`` is clipped away from 0."""
+    """Mean over rows of ``KL(p || q)``, in nats; ``q`` is clipped away from 0.
+
+    Parameters
+    ----------
+    p, q : numpy.ndarray of shape (n, classes)
+        Probabilities; ``p`` is the reference (the ensemble's).
+
+    Examples
+    --------
+    >>> p = np.array([[0.5, 0.5]])
+    >>> round(kl_divergence(p, np.array([[0.9, 0.1]])), 4)
+    0.5108
+    """
     q = np.clip(q, 1e-12, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * (np.log(p) - np.log(q)), 0.0)

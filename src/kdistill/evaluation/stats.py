@@ -1,4 +1,4 @@
-"""Statistics over seeds: intervals, the paired test and the verdict.
+"""Statistics over seeds: intervals, the paired tests and the verdict.
 
 One run proves nothing: on the reference experiment the distilled student's
 gain over the baseline moves from seed to seed by about as much as its own
@@ -8,14 +8,18 @@ scored on the same test rows in each seed.
 
 Two tests answer two questions:
 
-- Exact McNemar, per seed and pooled over seeds: on these test rows, does the
-  distilled student get right the rows the baseline gets wrong more often
-  than the reverse? Pooling sums the discordant pairs of every seed; under
-  the null hypothesis each discordant pair is a fair coin, so the pooled count
-  is binomial and the test stays exact. It treats the training runs as fixed.
-- A paired t-test on the per-seed gains: is the gain beyond seed noise, that
-  is, would another seed most likely also show it? This is the question a
-  user asks, so the verdict rests on it when there are 3 seeds or more.
+- Exact McNemar per seed, and its extension to several seeds on the same test
+  rows: does the distilled student get right the rows the baseline gets wrong
+  more often than the reverse? Seeds share their test rows, so their
+  discordant pairs are not independent; the pooled test therefore counts
+  rows, not pairs: each row scores the number of seeds in which only the
+  distilled student got it right minus the number in which only the baseline
+  did, and an exact sign test asks whether positive rows outnumber negative
+  ones. With one seed this is McNemar's exact test. It treats the training
+  runs as fixed: it says nothing about another seed.
+- A t-test on the per-seed gains: is the gain beyond seed noise, that is,
+  would another seed most likely show it too? This is the question a user
+  asks, so the verdict rests on it when there are 3 seeds or more.
 """
 
 from __future__ import annotations
@@ -27,10 +31,26 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ["interval", "mcnemar_exact", "summarize_runs", "verdict"]
+__all__ = [
+    "SIGNIFICANCE_LEVEL",
+    "interval",
+    "mcnemar_exact",
+    "recovered",
+    "summarize_runs",
+    "verdict",
+]
 
-SCORED = ("ensemble", "distilled", "baseline")
-ALPHA = 0.05
+#: Tests below this p-value count as evidence.
+SIGNIFICANCE_LEVEL = 0.05
+
+_SCORED = ("ensemble", "distilled", "baseline")
+
+
+def _sign_test(wins: int, losses: int) -> float:
+    """Two-sided exact sign test: are wins and losses a fair coin's?"""
+    if wins + losses == 0:
+        return 1.0
+    return float(stats.binomtest(wins, wins + losses, 0.5).pvalue)
 
 
 def mcnemar_exact(
@@ -40,14 +60,18 @@ def mcnemar_exact(
 
     Parameters
     ----------
-    distilled_correct, baseline_correct : numpy.ndarray of bool, shape (n,)
-        Whether each model got each row right.
+    distilled_correct, baseline_correct : numpy.ndarray of bool
+        Whether each model got each row right, shape ``(n,)``; or, for
+        several seeds on the same rows, shape ``(n_seeds, n)``. Then each row
+        counts once, by the sign of (seeds only the distilled student got it
+        right) minus (seeds only the baseline did).
 
     Returns
     -------
     dict
-        ``distilled_only`` (rows only the distilled student got right),
-        ``baseline_only`` and the two-sided ``p_value``.
+        ``distilled_only`` (rows only the distilled student got right, or
+        rows whose balance favours it), ``baseline_only`` and the two-sided
+        ``p_value``.
 
     Examples
     --------
@@ -56,19 +80,15 @@ def mcnemar_exact(
     >>> round(mcnemar_exact(a, b)["p_value"], 4)
     0.0386
     """
-    only_distilled = int(np.sum(distilled_correct & ~baseline_correct))
-    only_baseline = int(np.sum(~distilled_correct & baseline_correct))
+    d = np.atleast_2d(distilled_correct)
+    b = np.atleast_2d(baseline_correct)
+    balance = (d & ~b).sum(axis=0) - (~d & b).sum(axis=0)
+    wins, losses = int(np.sum(balance > 0)), int(np.sum(balance < 0))
     return {
-        "distilled_only": only_distilled,
-        "baseline_only": only_baseline,
-        "p_value": _binomial_p(only_distilled, only_baseline),
+        "distilled_only": wins,
+        "baseline_only": losses,
+        "p_value": _sign_test(wins, losses),
     }
-
-
-def _binomial_p(wins: int, losses: int) -> float:
-    if wins + losses == 0:
-        return 1.0
-    return float(stats.binomtest(wins, wins + losses, 0.5).pvalue)
 
 
 def interval(values: Sequence[float]) -> dict[str, Any]:
@@ -90,75 +110,108 @@ def interval(values: Sequence[float]) -> dict[str, Any]:
     return {"mean": mean, "std": std, "ci95": [mean - half, mean + half]}
 
 
-def _recovered(runs: Sequence[dict[str, Any]], metric: str) -> dict[str, Any]:
+def _fieller(gain: np.ndarray, edge: np.ndarray) -> list[float] | None:
+    """Fieller's 95% interval for mean(gain) / mean(edge), paired by seed.
+
+    It is the set of ratios r for which mean(gain) - r * mean(edge) is not
+    significantly different from 0 (a t-test on the per-seed differences).
+    When the edge itself is within noise the set is unbounded: None.
+    """
+    n = len(gain)
+    t2 = float(stats.t.ppf(0.975, n - 1)) ** 2
+    cov = np.cov(np.vstack([gain, edge]), ddof=1) / n  # covariance of the means
+    g, e = gain.mean(), edge.mean()
+    a = e**2 - t2 * cov[1, 1]
+    b = g * e - t2 * cov[0, 1]
+    c = g**2 - t2 * cov[0, 0]
+    discriminant = b**2 - a * c
+    if a <= 0 or discriminant < 0:
+        return None
+    root = math.sqrt(discriminant)
+    return [float((b - root) / a), float((b + root) / a)]
+
+
+def recovered(runs: Sequence[dict[str, Any]], metric: str) -> dict[str, Any]:
     """Share of the ensemble's edge recovered, as a ratio of means over seeds.
 
-    The ratio of means is stable where per-seed ratios are not (a seed whose
-    ensemble barely beats the baseline gives any ratio at all). Its interval
-    is a percentile bootstrap over seeds, resampling whole runs.
+    ``(mean distilled - mean baseline) / (mean ensemble - mean baseline)``: the
+    ratio of means is stable where per-seed ratios are not (a seed whose
+    ensemble barely beats the baseline gives any ratio at all). Its 95%
+    interval is Fieller's, which is honest about a denominator near 0: when
+    the ensemble's edge over the baseline is within seed noise, there is no
+    bounded interval, and a warning says so.
+
+    Examples
+    --------
+    >>> runs = [
+    ...     {"ensemble": {"acc": e}, "distilled": {"acc": d}, "baseline": {"acc": 0.9}}
+    ...     for e, d in [(0.95, 0.93), (0.96, 0.92), (0.94, 0.93), (0.95, 0.925)]
+    ... ]
+    >>> round(recovered(runs, "acc")["mean"], 3)
+    0.525
     """
-    scores = {name: np.array([run[name][metric] for run in runs]) for name in SCORED}
-
-    def ratio(
-        ensemble: np.ndarray, distilled: np.ndarray, baseline: np.ndarray
-    ) -> float:
-        edge = ensemble.mean() - baseline.mean()
-        return float((distilled.mean() - baseline.mean()) / edge) if edge else math.nan
-
-    value = ratio(scores["ensemble"], scores["distilled"], scores["baseline"])
-    edge = interval(scores["ensemble"] - scores["baseline"])
+    scores = {name: np.array([run[name][metric] for run in runs]) for name in _SCORED}
+    gain = scores["distilled"] - scores["baseline"]
+    edge = scores["ensemble"] - scores["baseline"]
     result: dict[str, Any] = {
-        "mean": None if math.isnan(value) else value,
+        "mean": float(gain.mean() / edge.mean()) if edge.mean() != 0 else None,
         "ci95": None,
-        "edge": edge,
-        "method": "ratio of means over seeds; percentile bootstrap interval",
+        "edge": interval(edge),
+        "method": "ratio of means over seeds; Fieller 95% interval",
     }
-    if len(runs) >= 3 and not math.isnan(value):
-        boot = stats.bootstrap(
-            (scores["ensemble"], scores["distilled"], scores["baseline"]),
-            ratio,
-            paired=True,
-            vectorized=False,
-            n_resamples=2000,
-            method="percentile",
-            random_state=0,
-        )
-        low, high = boot.confidence_interval
-        if np.isfinite(low) and np.isfinite(high):
-            result["ci95"] = [float(low), float(high)]
-    if edge["ci95"] is None or edge["ci95"][0] <= 0:
+    if len(runs) < 3:
         result["warning"] = (
-            "the ensemble's edge over the baseline is within seed noise, "
-            "so the share recovered means little"
+            f"{len(runs)} seed(s) give no interval for the share recovered: "
+            "run 3 or more"
+        )
+        return result
+    result["ci95"] = _fieller(gain, edge)
+    if result["ci95"] is None:
+        result["warning"] = (
+            "the ensemble's edge over the baseline is within seed noise, so the "
+            "share recovered has no bounded interval and means little"
         )
     return result
 
 
-def verdict(
-    gain: dict[str, Any], p_value: float, test: str, n_seeds: int, metric: str
-) -> str:
-    """One plain sentence: is the distilled student's gain beyond seed noise?"""
-    points = 100 * gain["mean"]
+def verdict(gains: Sequence[float], p_value: float, test: str, metric: str) -> str:
+    """One plain sentence: is the distilled student's gain beyond seed noise?
+
+    Examples
+    --------
+    >>> print(verdict([0.01, 0.012, 0.009], 0.003, "t-test, 3 seeds", "accuracy"))
+    The gain of +1.03 points of accuracy is beyond seed noise (t-test, 3 seeds,
+    p = 0.003).
+    """
+    n_seeds = len(gains)
+    points = 100 * float(np.mean(gains))
     size = f"{points:+.2f} points of {metric}"
     if n_seeds < 3:
         return (
             f"The distilled student's gain over the baseline is {size} ({test}, "
-            f"p = {p_value:.3g}); {n_seeds} seed(s) cannot tell it from seed "
-            "noise: run 3 or more."
+            f"p = {p_value:.3g}); {n_seeds} seed{'s' if n_seeds > 1 else ''} cannot "
+            "tell it from seed noise: run 3 or more."
         )
-    if p_value < ALPHA and points > 0:
-        return f"The gain of {size} is beyond seed noise ({test}, p = {p_value:.3g})."
-    if p_value < ALPHA:
+    if np.ptp(gains) == 0:
         return (
-            f"The distilled student is worse than the baseline by {-points:.2f} "
-            f"points, beyond seed noise ({test}, p = {p_value:.3g})."
+            f"The gain is {size} in every one of {n_seeds} seeds: "
+            "there is no seed noise."
         )
-    return f"The gain of {size} is not beyond seed noise ({test}, p = {p_value:.3g})."
+    if p_value >= SIGNIFICANCE_LEVEL:
+        return (
+            f"The gain of {size} is not beyond seed noise ({test}, p = {p_value:.3g})."
+        )
+    if points > 0:
+        return f"The gain of {size} is beyond seed noise ({test}, p = {p_value:.3g})."
+    return (
+        f"The distilled student is worse than the baseline by {-points:.2f} points "
+        f"of {metric}, beyond seed noise ({test}, p = {p_value:.3g})."
+    )
 
 
 def summarize_runs(
     runs: Sequence[dict[str, Any]],
-    correct: Sequence[tuple[np.ndarray, np.ndarray]],
+    correct: tuple[np.ndarray, np.ndarray] | None = None,
     *,
     metric: str = "accuracy",
 ) -> dict[str, Any]:
@@ -169,9 +222,9 @@ def summarize_runs(
     runs : sequence of dict
         One result per seed, each with ``ensemble``, ``distilled``, ``baseline``
         and ``members`` scores.
-    correct : sequence of (numpy.ndarray, numpy.ndarray)
-        Per seed, which test rows the distilled student and the baseline got
-        right.
+    correct : (numpy.ndarray, numpy.ndarray), optional
+        For classification: which test rows the distilled student and the
+        baseline got right in each seed, each ``(n_seeds, n_test)``.
     metric : str, default="accuracy"
         The headline score, higher is better.
 
@@ -181,28 +234,26 @@ def summarize_runs(
         The ``summary`` of the results file.
     """
     summary: dict[str, Any] = {}
-    for name in SCORED:
+    for name in _SCORED:
         keys = runs[0][name].keys()
         summary[name] = {
             key: interval([run[name][key] for run in runs]) for key in keys
         }
-    member_scores = [m[metric] for run in runs for m in run["members"]]
-    summary["members"] = {metric: interval(member_scores)}
-    summary["recovered"] = _recovered(runs, metric)
+    # Members of one seed share their rows: average within a seed first.
+    member_means = [np.mean([m[metric] for m in run["members"]]) for run in runs]
+    summary["members"] = {metric: interval(member_means)}
+    summary["recovered"] = recovered(runs, metric)
 
     gains = [run["distilled"][metric] - run["baseline"][metric] for run in runs]
-    per_seed = [mcnemar_exact(d, b) for d, b in correct]
-    wins = sum(t["distilled_only"] for t in per_seed)
-    losses = sum(t["baseline_only"] for t in per_seed)
-    pooled = {
-        "distilled_only": wins,
-        "baseline_only": losses,
-        "p_value": _binomial_p(wins, losses),
-    }
-    comparison: dict[str, Any] = {
-        "gain": interval(gains),
-        "mcnemar": {"per_seed": [t["p_value"] for t in per_seed], "pooled": pooled},
-    }
+    comparison: dict[str, Any] = {"gain": interval(gains)}
+    if correct is not None:
+        per_seed = [
+            mcnemar_exact(d, b)["p_value"] for d, b in zip(*correct, strict=True)
+        ]
+        comparison["mcnemar"] = {
+            "per_seed": per_seed,
+            "pooled": mcnemar_exact(*correct),
+        }
     if len(runs) >= 3 and np.ptp(gains) > 0:
         t_test = stats.ttest_1samp(gains, 0.0)
         comparison["t_test"] = {
@@ -210,12 +261,13 @@ def summarize_runs(
             "p_value": float(t_test.pvalue),
         }
         p_value, test = float(t_test.pvalue), f"paired t-test over {len(runs)} seeds"
+    elif correct is not None:
+        p_value = comparison["mcnemar"]["pooled"]["p_value"]
+        test = "exact McNemar sign test over test rows"
     else:
-        p_value, test = pooled["p_value"], "exact McNemar test pooled over seeds"
+        p_value, test = math.nan, "no test: fewer than 3 seeds"
     comparison["p_value"] = p_value
     comparison["test"] = test
-    comparison["verdict"] = verdict(
-        comparison["gain"], p_value, test, len(runs), metric
-    )
+    comparison["verdict"] = verdict(gains, p_value, test, metric)
     summary["distilled_vs_baseline"] = comparison
     return summary

@@ -63,7 +63,8 @@ def train_student_pair(
         Member :data:`DISTILLED` is the distilled student, member
         :data:`BASELINE` the baseline; in evaluation mode.
     history : numpy.ndarray
-        Mean training loss of each in each epoch, ``(epochs, 2)``.
+        Training loss of both students on the last minibatch of each epoch,
+        ``(epochs, 2)``.
     """
     init = generator(seed, Stream.STUDENT_INIT)
     net = StackedMLP(

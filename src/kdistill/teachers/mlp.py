@@ -53,7 +53,8 @@ def train_mlp_ensemble(
     ensemble : StackedMLP
         The trained members, in evaluation mode.
     history : numpy.ndarray
-        Mean training loss of each member in each epoch, ``(epochs, k)``.
+        Training loss of each member on the last minibatch of each epoch,
+        ``(epochs, k)``.
     """
     members = range(n_members)
     net = StackedMLP(
