@@ -120,6 +120,15 @@ def test_recovered_warns_when_the_edge_is_noise() -> None:
     share = summarize_runs(runs, correct)["recovered"]
     assert share["mean"] is None
     assert share["ci95"] is None
+    assert "no edge to recover" in share["warning"]
+
+
+def test_recovered_warns_when_the_edge_is_within_noise() -> None:
+    runs, correct = _runs([0.001, 0.0, 0.002], edge=0.0)
+    for run, noise in zip(runs, (0.004, -0.003, 0.0005), strict=True):
+        run["ensemble"]["accuracy"] = run["baseline"]["accuracy"] + noise
+    share = summarize_runs(runs, correct)["recovered"]
+    assert share["ci95"] is None
     assert "within seed noise" in share["warning"]
 
 

@@ -6,7 +6,7 @@ the exceptions.
 """
 
 from kdistill.config import DistillationConfig, ExperimentConfig, MLPConfig
-from kdistill.estimator import DistilledClassifier
+from kdistill.estimator import DistilledClassifier, DistilledRegressor
 from kdistill.exceptions import (
     InputError,
     KdistillError,
@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DistillationConfig",
     "DistilledClassifier",
+    "DistilledRegressor",
     "ExperimentConfig",
     "InputError",
     "KdistillError",

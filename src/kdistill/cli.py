@@ -1,16 +1,18 @@
 """The ``kdistill`` command line: parses, calls the library, prints.
 
-Human-readable text (progress, tables, errors) goes to standard error; data
-(the results file with ``--json -``) to standard output. Exit status: 0 on
-success, 2 on bad input or usage, 1 on an internal failure.
+Human-readable text (progress, tables, warnings, errors) goes to standard
+error; data (the results file with ``--json -``) to standard output. Exit
+status: 0 on success, 2 on bad input or usage, 1 on an internal failure.
 """
 
 from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -26,23 +28,31 @@ console = Console(stderr=True)
 
 
 def _fail(message: str, status: int) -> None:
-    console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
     sys.exit(status)
 
 
 def _reports_errors(command: F) -> F:
-    """Report kdistill's errors on stderr and exit with the documented status."""
+    """Show kdistill's errors and warnings on stderr; exit with the right status."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from kdistill.exceptions import InputError, KdistillError
+        from kdistill.exceptions import InputError, KdistillError, KdistillWarning
 
-        try:
-            return command(*args, **kwargs)
-        except InputError as error:
-            _fail(str(error), 2)
-        except KdistillError as error:
-            _fail(str(error), 1)
+        def show(message: Any, category: Any, *rest: Any, **more: Any) -> None:
+            console.print(
+                f"[yellow]Warning:[/] {message}", highlight=False, soft_wrap=True
+            )
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", KdistillWarning)
+            warnings.showwarning = show
+            try:
+                return command(*args, **kwargs)
+            except InputError as error:
+                _fail(str(error), 2)
+            except KdistillError as error:
+                _fail(str(error), 1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -57,143 +67,122 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
         yield hook
 
 
-# Where each option's value lands in the configuration, for error messages.
-_DEMO_OPTIONS: dict[tuple[int | str, ...], str] = {
-    ("seeds",): "--seeds",
-    ("distillation", "n_members"): "--members",
-    ("distillation", "temperature"): "--temperature",
-    ("distillation", "alpha"): "--alpha",
-    ("distillation", "batch_size"): "--batch-size",
-    ("distillation", "teacher", "epochs"): "--teacher-epochs",
-    ("distillation", "student", "epochs"): "--student-epochs",
+# Where each command-line option lands in the configuration.
+_OPTIONS: dict[str, tuple[str, ...]] = {
+    "--seeds": ("seeds",),
+    "--members": ("distillation", "n_members"),
+    "--temperature": ("distillation", "temperature"),
+    "--alpha": ("distillation", "alpha"),
+    "--batch-size": ("distillation", "batch_size"),
+    "--teacher-epochs": ("distillation", "teacher", "epochs"),
+    "--student-epochs": ("distillation", "student", "epochs"),
+    "--test-size": ("test_size",),
+    "--data": ("data", "path"),
+    "--target": ("data", "target"),
+    "--test": ("data", "test"),
+    "--task": ("data", "task"),
+    "--categorical": ("data", "categorical"),
+    "--numeric": ("data", "numeric"),
+    "--drop": ("data", "drop"),
+    "--out": ("out",),
+    "--json": ("json",),
 }
+_LOCATIONS = {loc: option for option, loc in _OPTIONS.items()}
 
 
-def _option_name(loc: tuple[int | str, ...]) -> str:
-    return _DEMO_OPTIONS.get(tuple(loc), ".".join(str(part) for part in loc))
+def _describe(source: str | None) -> Callable[[tuple[int | str, ...]], str]:
+    """Names a configuration field as the user gave it: an option, or a key."""
+
+    def name(loc: tuple[int | str, ...]) -> str:
+        keys = tuple(str(part) for part in loc if not isinstance(part, int))
+        if keys in _LOCATIONS and source is None:
+            return _LOCATIONS[keys]
+        key = ".".join(keys)
+        return f"{key} in {source}" if source else key
+
+    return name
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="kdistill")
-def cli() -> None:
-    """Distill an accurate, heavy ensemble into one small, fast student."""
+def _recipe_options(command: F) -> F:
+    """The options shared by every command that trains."""
+    options = [
+        click.option(
+            "--seeds",
+            type=int,
+            help="Seeds to run; statistics are over seeds. [default: 1]",
+        ),
+        click.option(
+            "--json",
+            "json_path",
+            type=click.Path(dir_okay=False, allow_dash=True),
+            help="Write the results file here ('-' for standard output).",
+        ),
+        click.option(
+            "--members", type=int, help="Teachers in the ensemble. [default: 12]"
+        ),
+        click.option(
+            "--temperature",
+            type=float,
+            help="Temperature of the soft targets, > 0. [default: 3.0]",
+        ),
+        click.option(
+            "--alpha",
+            type=float,
+            help="Weight of the soft-target term, in [0, 1]. [default: 0.7]",
+        ),
+        click.option(
+            "--teacher-epochs",
+            type=int,
+            help="Training epochs of each teacher. [default: 30]",
+        ),
+        click.option(
+            "--student-epochs",
+            type=int,
+            help="Training epochs of the students. [default: 50]",
+        ),
+        click.option("--batch-size", type=int, help="Minibatch size. [default: 64]"),
+        click.option(
+            "--quiet", "-q", is_flag=True, help="No progress bars and no table."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
-@cli.command()
-@click.option(
-    "--seeds",
-    type=int,
-    default=1,
-    show_default=True,
-    help="Seeds to run; statistics are over seeds.",
-)
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Write the results file here ('-' for standard output).",
-)
-@click.option(
-    "--members",
-    type=int,
-    default=12,
-    show_default=True,
-    help="Teachers in the ensemble.",
-)
-@click.option(
-    "--temperature",
-    type=float,
-    default=3.0,
-    show_default=True,
-    help="Softmax temperature of the soft targets, > 0.",
-)
-@click.option(
-    "--alpha",
-    type=float,
-    default=0.7,
-    show_default=True,
-    help="Weight of the soft-target term, in [0, 1].",
-)
-@click.option(
-    "--teacher-epochs",
-    type=int,
-    default=30,
-    show_default=True,
-    help="Training epochs of each teacher.",
-)
-@click.option(
-    "--student-epochs",
-    type=int,
-    default=50,
-    show_default=True,
-    help="Training epochs of the students.",
-)
-@click.option(
-    "--batch-size",
-    type=int,
-    default=64,
-    show_default=True,
-    help="Minibatch size for teachers and students.",
-)
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars and no table.")
-@_reports_errors
-def demo(
-    seeds: int,
-    json_path: str | None,
-    members: int,
-    temperature: float,
-    alpha: float,
-    teacher_epochs: int,
-    student_epochs: int,
-    batch_size: int,
-    quiet: bool,
-) -> None:
-    """Run the reference experiment on the embedded data.
+def _set(config: dict[str, Any], loc: tuple[str, ...], value: Any) -> None:
+    """Put ``value`` at ``loc`` in a nested configuration dictionary."""
+    for part in loc[:-1]:
+        config = config.setdefault(part, {})
+    config[loc[-1]] = value
 
-    Twelve MLP teachers (20-256-128-64-2) are distilled into one MLP student
-    (20-64-32-2), 160 times smaller, on a synthetic 5,000-row data set; the
-    same student trained on the labels alone is the baseline. The defaults
-    are the reference experiment's.
-    """
+
+def _merged(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``update`` laid over it, nested tables merged key by key."""
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _with_options(config: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The default experiment, overlaid with ``config``, then the options given."""
+    from kdistill.config import ExperimentConfig
+
+    config = _merged(ExperimentConfig().model_dump(), config)
+    for option, value in given.items():
+        if value is None or value == ():
+            continue
+        _set(config, _OPTIONS[option], value)
+    return config
+
+
+def _emit(results: dict[str, Any], json_path: str | None, quiet: bool) -> None:
     from kdistill._io import dumps, write_json
-    from kdistill.config import (
-        REFERENCE_STUDENT,
-        REFERENCE_TEACHER,
-        ExperimentConfig,
-        input_error,
-    )
-    from kdistill.data import REFERENCE_PARAMS, load_reference
-    from kdistill.experiment import run_experiment
     from kdistill.report import results_view
-
-    try:
-        config = ExperimentConfig.model_validate(
-            {
-                "seeds": seeds,
-                "distillation": {
-                    "n_members": members,
-                    "temperature": temperature,
-                    "alpha": alpha,
-                    "batch_size": batch_size,
-                    "teacher": {
-                        **REFERENCE_TEACHER.model_dump(),
-                        "epochs": teacher_epochs,
-                    },
-                    "student": {
-                        **REFERENCE_STUDENT.model_dump(),
-                        "epochs": student_epochs,
-                    },
-                },
-            }
-        )
-    except ValidationError as error:
-        raise input_error(error, ExperimentConfig, _option_name) from None
-
-    X, y = load_reference()
-    arguments = ", ".join(f"{key}={value!r}" for key, value in REFERENCE_PARAMS.items())
-    data = {"name": "reference", "source": f"make_classification({arguments})"}
-    with _progress(not quiet) as hook:
-        results = run_experiment(X, y, config, data=data, stratify=False, progress=hook)
 
     if json_path == "-":
         sys.stdout.write(dumps(results))
@@ -203,6 +192,188 @@ def demo(
         console.print(results_view(results))
         if json_path and json_path != "-":
             console.print(f"results written to {json_path}", highlight=False)
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
+@click.version_option(__version__, prog_name="kdistill")
+def cli() -> None:
+    """Distill an accurate, heavy ensemble into one small, fast student."""
+
+
+@cli.command()
+@_recipe_options
+@_reports_errors
+def demo(json_path: str | None, quiet: bool, **recipe: Any) -> None:
+    """Run the reference experiment on the embedded data.
+
+    Twelve MLP teachers (20-256-128-64-2) are distilled into one MLP student
+    (20-64-32-2), 160 times smaller, on a synthetic 5,000-row data set; the
+    same student trained on the labels alone is the baseline. The defaults
+    are the reference experiment's.
+    """
+    from kdistill.config import ExperimentConfig, input_error
+    from kdistill.data import REFERENCE_PARAMS, load_reference
+    from kdistill.experiment import dataset_from_arrays, run_experiment
+
+    given = {f"--{key.replace('_', '-')}": value for key, value in recipe.items()}
+    # The reference split is a plain random one, as the walkthrough's.
+    settings = _with_options({"stratify": False}, given)
+    try:
+        config = ExperimentConfig.model_validate(settings)
+    except ValidationError as error:
+        raise input_error(error, ExperimentConfig, _describe(None)) from None
+
+    X, y = load_reference()
+    dataset = dataset_from_arrays(X, y, name="reference")
+    arguments = ", ".join(f"{key}={value!r}" for key, value in REFERENCE_PARAMS.items())
+    dataset.description["source"] = f"make_classification({arguments})"
+    with _progress(not quiet) as hook:
+        result = run_experiment(dataset, config, progress=hook)
+    _emit(result.results, json_path, quiet)
+
+
+@cli.command()
+@click.argument("config_file", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--data",
+    type=click.Path(dir_okay=False),
+    help="Training data: CSV, TSV or Parquet.",
+)
+@click.option("--target", help="The column to predict.")
+@click.option(
+    "--test",
+    type=click.Path(dir_okay=False),
+    help="Test rows (else a split of --data).",
+)
+@click.option("--out", type=click.Path(file_okay=False), help="Run directory to write.")
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+@click.option(
+    "--categorical",
+    multiple=True,
+    help="Treat this column as categorical (repeatable).",
+)
+@click.option(
+    "--numeric", multiple=True, help="Treat this column as numeric (repeatable)."
+)
+@click.option("--drop", multiple=True, help="Leave this column out (repeatable).")
+@click.option(
+    "--task",
+    type=click.Choice(["auto", "classification", "regression"]),
+    help="What to learn; auto infers it from the target. [default: auto]",
+)
+@click.option(
+    "--test-size", type=float, help="Share of rows held out for testing. [default: 0.2]"
+)
+@_recipe_options
+@_reports_errors
+def run(
+    config_file: str | None,
+    overwrite: bool,
+    json_path: str | None,
+    quiet: bool,
+    **options: Any,
+) -> None:
+    """Distill an MLP ensemble on your own data.
+
+    Give the data with --data and --target, or a config file (TOML) with the
+    same settings; options on the command line override the file's. The run
+    directory (--out) receives the results, the configuration and the
+    fitted preprocessing, student, baseline and teachers, for `kdistill
+    predict`.
+
+    \b
+    Example:
+      kdistill run --data credit.csv --target Status --seeds 3 --out runs/credit
+    """
+    from kdistill.config import RunConfig, input_error
+    from kdistill.configfile import read_config
+
+    settings = read_config(config_file) if config_file else {}
+    given = {f"--{key.replace('_', '-')}": value for key, value in options.items()}
+    given["--json"] = json_path
+    try:
+        config = RunConfig.model_validate(_with_options(settings, given))
+    except ValidationError as error:
+        raise input_error(error, RunConfig, _describe(config_file)) from None
+    _run(config, overwrite=overwrite, quiet=quiet)
+
+
+def _run(config: Any, *, overwrite: bool, quiet: bool) -> None:
+    from kdistill._io import atomic_dir, write_json
+    from kdistill.data.io import read_table
+    from kdistill.exceptions import InputError
+    from kdistill.experiment import dataset_from_frame, run_experiment
+
+    out = Path(config.out) if config.out else None
+    if out is not None and out.exists() and not overwrite:
+        raise InputError(
+            f"{out} already exists; choose another --out, or pass --overwrite "
+            "to replace it"
+        )
+    data = config.data
+    dataset = dataset_from_frame(
+        read_table(data.path),
+        data.target,
+        test=read_table(data.test) if data.test else None,
+        categorical=data.categorical,
+        numeric=data.numeric,
+        drop=data.drop,
+        task=data.task,
+        name=Path(data.path).stem,
+    )
+    with _progress(not quiet) as hook:
+        result = run_experiment(dataset, config.experiment(), progress=hook)
+    result.results["config"]["data"]["path"] = data.path
+    if out is not None:
+        with atomic_dir(out, overwrite=overwrite) as folder:
+            result.model.save(folder)
+            write_json(folder / "results.json", result.results)
+            write_json(
+                folder / "config.json", config.model_dump(mode="json", by_alias=True)
+            )
+    _emit(result.results, config.json_path, quiet)
+    if out is not None and not quiet:
+        console.print(f"run directory written to {out}", highlight=False)
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path())
+@click.argument("data", type=click.Path())
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the predictions (CSV, TSV or Parquet).",
+)
+@click.option(
+    "--id", "id_column", help="Copy this column of DATA to the output, first."
+)
+@_reports_errors
+def predict(run_dir: str, data: str, output: str, id_column: str | None) -> None:
+    """Score DATA with the student of RUN_DIR.
+
+    The output has one row per input row, in the same order: the predicted
+    label (or value) in `prediction`, and for classification one
+    `probability_<class>` column per class.
+    """
+    from kdistill.data.io import read_table, write_table
+    from kdistill.exceptions import InputError
+    from kdistill.model import DistilledModel
+
+    model = DistilledModel.load(run_dir)
+    frame = read_table(data)
+    if id_column is not None and id_column not in frame.columns:
+        raise InputError(f"--id {id_column}: no column {id_column!r} in {data}")
+    predictions = model.predict(frame)
+    if id_column is not None:
+        predictions.insert(0, id_column, frame[id_column].to_numpy())
+    write_table(predictions, output)
+    console.print(
+        f"{len(predictions)} predictions written to {output}", highlight=False
+    )
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -24,9 +24,11 @@ from pydantic_core import PydanticCustomError
 from kdistill.exceptions import InputError
 
 __all__ = [
+    "DataConfig",
     "DistillationConfig",
     "ExperimentConfig",
     "MLPConfig",
+    "RunConfig",
     "input_error",
 ]
 
@@ -96,13 +98,21 @@ class DistillationConfig(_Model):
 
 
 class ExperimentConfig(_Model):
-    """A distillation experiment: the recipe, the seeds and the data split."""
+    """A distillation experiment: the recipe, the seeds and the data split.
+
+    Examples
+    --------
+    >>> ExperimentConfig(seeds=3).seed_list()
+    [0, 1, 2]
+    """
 
     distillation: DistillationConfig = DistillationConfig()
     seeds: int = Field(default=1, ge=1)
     first_seed: int = Field(default=0, ge=0)
     test_size: float = Field(default=0.2, gt=0, lt=1)
     split_seed: int = Field(default=42, ge=0)
+    stratify: bool = True
+    min_frequency: int = Field(default=10, ge=1)
 
     def seed_list(self) -> list[int]:
         """The run seeds, ``first_seed`` up to ``first_seed + seeds - 1``."""
@@ -140,12 +150,55 @@ def _allowed(info: Any) -> str | None:
     return None
 
 
+class DataConfig(_Model):
+    """Where the data is and how to read its columns."""
+
+    path: str
+    target: str
+    test: str | None = None
+    categorical: tuple[str, ...] = ()
+    numeric: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    task: Literal["auto", "classification", "regression"] = "auto"
+
+
+class RunConfig(ExperimentConfig):
+    """A ``kdistill run``: the data, the experiment, and where results go.
+
+    This is the layout of a run's config file (TOML): ``[data]`` and
+    ``[distillation]`` (with ``[distillation.teacher]`` and
+    ``[distillation.student]``) tables, and the experiment's keys at the top.
+
+    Examples
+    --------
+    >>> config = RunConfig.model_validate(
+    ...     {"data": {"path": "credit.csv", "target": "Status"}, "seeds": 3}
+    ... )
+    >>> config.data.target, config.seeds
+    ('Status', 3)
+    """
+
+    data: DataConfig
+    out: str | None = None
+    json_path: str | None = Field(default=None, alias="json")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def experiment(self) -> ExperimentConfig:
+        """The experiment part of the configuration."""
+        fields = ExperimentConfig.model_fields
+        return ExperimentConfig(**{name: getattr(self, name) for name in fields})
+
+
 _TYPES = {
     "int_parsing": "an integer",
     "int_from_float": "an integer",
     "float_parsing": "a number",
     "bool_parsing": "true or false",
     "tuple_type": "a list",
+    "literal_error": "one of {expected}",
+    "string_type": "a string",
+    "bool_type": "true or false",
     "too_short": "a list of at least {min_length} items",
 }
 
@@ -187,6 +240,8 @@ def input_error(
     ctx = first.get("ctx", {})
     if kind == "constraint":
         return InputError(f"{name} must be {ctx['expected']}; got {ctx['got']!r}.")
+    if kind == "missing":
+        return InputError(f"{name} is required.")
     if kind == "extra_forbidden":
         known = _known_keys(model, loc)
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)

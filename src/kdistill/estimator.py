@@ -1,28 +1,31 @@
-"""A scikit-learn estimator that trains an ensemble and distills it."""
+"""scikit-learn estimators that train an ensemble and distill it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from pydantic import ValidationError
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from kdistill.config import DistillationConfig, input_error
+from kdistill.data.preprocessing import build_preprocessor
+from kdistill.data.schema import infer_schema, prepare_features
 from kdistill.exceptions import InputError, NotFittedError
 from kdistill.experiment import distill
-from kdistill.losses import ensemble_logits
+from kdistill.model import DistilledModel
 from kdistill.progress import progress_bars
 from kdistill.students import BASELINE, DISTILLED
+from kdistill.tasks import Classification, Regression, Task
 
-__all__ = ["DistilledClassifier"]
+__all__ = ["DistilledClassifier", "DistilledRegressor"]
 
 # Constructor parameter of each configuration field, for error messages.
 _PARAMETERS: dict[tuple[int | str, ...], str] = {
@@ -41,77 +44,8 @@ _PARAMETERS: dict[tuple[int | str, ...], str] = {
 }
 
 
-class DistilledClassifier(ClassifierMixin, BaseEstimator):
-    """An MLP student distilled from an ensemble of MLP teachers.
-
-    ``fit`` standardizes the features, trains ``n_members`` MLP teachers at once
-    (stacked), averages their logits, and trains the student on
-    ``alpha * T**2 * KL(soft targets || student) + (1 - alpha) * CE(labels)``.
-    It also trains the same student on the labels alone, from the same initial
-    weights and batches: the baseline, kept in ``baseline_`` for comparison.
-    Predictions come from the distilled student.
-
-    Parameters
-    ----------
-    n_members : int, default=12
-        Teachers in the ensemble.
-    teacher_hidden : sequence of int, default=(256, 128, 64)
-        Hidden layer widths of each teacher.
-    teacher_dropout : float, sequence of float or None, default=None
-        Dropout after each of the teacher's hidden layers: one rate for all,
-        or one per layer. None is the reference recipe's: 0.3 after every
-        hidden layer but the last, which has none.
-    teacher_epochs : int, default=30
-        Training epochs of the teachers.
-    student_hidden : sequence of int, default=(64, 32)
-        Hidden layer widths of the student.
-    student_epochs : int, default=50
-        Training epochs of the student and the baseline.
-    temperature : float, default=3.0
-        Temperature ``T`` of the soft targets, above 0.
-    alpha : float, default=0.7
-        Weight of the soft-target term, in [0, 1].
-    batch_size : int, default=64
-        Minibatch size.
-    learning_rate : float, default=1e-3
-        Adam's learning rate, for teachers and students.
-    student_weight_decay : float, default=1e-4
-        L2 weight decay of the student and the baseline.
-    random_state : int or None, default=0
-        Seed of every random stream (initial weights, batch orders, dropout);
-        None draws a fresh seed at each fit.
-    verbose : bool, default=False
-        Show progress bars on standard error while training.
-
-    Attributes
-    ----------
-    classes_ : numpy.ndarray
-        The class labels.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-    scaler_ : sklearn.preprocessing.StandardScaler
-        The feature scaling fitted on the training rows.
-    teachers_ : kdistill.stacked.StackedMLP
-        The teacher ensemble, members stacked.
-    student_ : torch.nn.Sequential
-        The distilled student (takes scaled features, gives logits).
-    baseline_ : torch.nn.Sequential
-        The same student trained on the labels alone.
-    history_ : dict
-        Training loss on the last minibatch of each epoch: ``"teachers"``,
-        ``(epochs, n_members)``; ``"students"``, ``(epochs, 2)``, distilled
-        then baseline.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_classification
-    >>> X, y = make_classification(n_samples=300, random_state=0)
-    >>> model = DistilledClassifier(n_members=3, teacher_epochs=5, student_epochs=5)
-    >>> model.fit(X, y).predict(X[:4]).shape
-    (4,)
-    >>> model.predict_proba(X[:2]).shape
-    (2, 2)
-    """
+class _DistilledEstimator(BaseEstimator):
+    """What the distilled classifier and regressor share."""
 
     def __init__(
         self,
@@ -127,6 +61,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         batch_size: int = 64,
         learning_rate: float = 1e-3,
         student_weight_decay: float = 1e-4,
+        min_frequency: int = 10,
         random_state: int | None = 0,
         verbose: bool = False,
     ) -> None:
@@ -141,6 +76,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.student_weight_decay = student_weight_decay
+        self.min_frequency = min_frequency
         self.random_state = random_state
         self.verbose = verbose
 
@@ -200,67 +136,177 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             )
         return int(self.random_state)
 
+    def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
+        """``X`` as a DataFrame of raw columns (numeric arrays get x0, x1, ...)."""
+        if isinstance(X, pd.DataFrame):
+            if reset:
+                self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+                self.n_features_in_ = X.shape[1]
+            return X
+        array = validate_data(
+            self, X, dtype=np.float64, reset=reset, ensure_all_finite=False
+        )
+        return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+    def _fit(
+        self, X: Any, y: np.ndarray, make_task: Callable[[np.ndarray], Task]
+    ) -> None:
+        config = self._config()
+        seed = self._seed()
+        frame = self._frame(X, reset=True)
+        if len(y) != len(frame):
+            raise InputError(f"X has {len(frame)} rows but y has {len(y)} values")
+        task = make_task(y)
+
+        schema = infer_schema(frame.assign(__target__=0), "__target__")
+        preprocessor = build_preprocessor(schema, min_frequency=self.min_frequency)
+        features = prepare_features(frame, schema)
+        rows = torch.as_tensor(
+            preprocessor.fit_transform(features), dtype=torch.float32
+        )
+        target = task.target_tensor(task.encode(y))
+        with ExitStack() as stack:
+            progress = stack.enter_context(progress_bars()) if self.verbose else None
+            result = distill(
+                rows, target, task=task, config=config, seed=seed, progress=progress
+            )
+
+        self.model_ = DistilledModel(
+            schema,
+            preprocessor,
+            task,
+            result.students.member(DISTILLED),
+            result.students.member(BASELINE),
+            result.teachers,
+        )
+        self.preprocessor_ = preprocessor
+        self.teachers_ = result.teachers
+        self.student_ = self.model_.student
+        self.baseline_ = self.model_.baseline
+        self.history_ = {
+            "teachers": result.teacher_history,
+            "students": result.student_history,
+        }
+
+    def _outputs(self, X: Any, model: str = "student") -> torch.Tensor:
+        try:
+            check_is_fitted(self, "model_")
+        except _SklearnNotFittedError as error:
+            raise NotFittedError(str(error)) from None
+        return self.model_.outputs(self._frame(X, reset=False), model=model)
+
+
+class DistilledClassifier(ClassifierMixin, _DistilledEstimator):
+    """An MLP student distilled from an ensemble of MLP teachers.
+
+    ``fit`` preprocesses the features (a DataFrame may mix numeric and
+    categorical columns, with missing values), trains ``n_members`` MLP
+    teachers at once (stacked), averages their logits, and trains the student
+    on ``alpha * T**2 * KL(soft targets || student) + (1 - alpha) * CE``. It
+    also trains the same student on the labels alone, from the same initial
+    weights and batches: the baseline, kept in ``baseline_`` for comparison.
+    Predictions come from the distilled student.
+
+    Parameters
+    ----------
+    n_members : int, default=12
+        Teachers in the ensemble.
+    teacher_hidden : sequence of int, default=(256, 128, 64)
+        Hidden layer widths of each teacher.
+    teacher_dropout : float, sequence of float or None, default=None
+        Dropout after each of the teacher's hidden layers: one rate for all,
+        or one per layer. None is the reference recipe's: 0.3 after every
+        hidden layer but the last, which has none.
+    teacher_epochs : int, default=30
+        Training epochs of the teachers.
+    student_hidden : sequence of int, default=(64, 32)
+        Hidden layer widths of the student.
+    student_epochs : int, default=50
+        Training epochs of the student and the baseline.
+    temperature : float, default=3.0
+        Temperature ``T`` of the soft targets, above 0 (unused in regression).
+    alpha : float, default=0.7
+        Weight of the soft-target (or ensemble) term, in [0, 1].
+    batch_size : int, default=64
+        Minibatch size.
+    learning_rate : float, default=1e-3
+        Adam's learning rate, for teachers and students.
+    student_weight_decay : float, default=1e-4
+        L2 weight decay of the student and the baseline.
+    min_frequency : int, default=10
+        Levels of a categorical column seen fewer times in training are
+        grouped into one "infrequent" level.
+    random_state : int or None, default=0
+        Seed of every random stream (initial weights, batch orders, dropout);
+        None draws a fresh seed at each fit.
+    verbose : bool, default=False
+        Show progress bars on standard error while training.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : numpy.ndarray
+        Column names, when ``X`` was a DataFrame.
+    model_ : kdistill.model.DistilledModel
+        The schema, fitted preprocessing and networks.
+    preprocessor_ : sklearn.compose.ColumnTransformer
+        The preprocessing fitted on the training rows: numeric columns imputed
+        (with missing indicators) and standardized, categorical columns
+        one-hot encoded.
+    teachers_ : kdistill.stacked.StackedMLP
+        The teacher ensemble, members stacked.
+    student_ : torch.nn.Sequential
+        The distilled student (takes preprocessed features).
+    baseline_ : torch.nn.Sequential
+        The same student trained on the targets alone.
+    history_ : dict
+        Training loss on the last minibatch of each epoch: ``"teachers"``,
+        ``(epochs, n_members)``; ``"students"``, ``(epochs, 2)``, distilled
+        then baseline.
+    classes_ : numpy.ndarray
+        The class labels.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> X, y = make_classification(n_samples=300, random_state=0)
+    >>> model = DistilledClassifier(n_members=3, teacher_epochs=5, student_epochs=5)
+    >>> model.fit(X, y).predict(X[:4]).shape
+    (4,)
+    >>> model.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
     def fit(self, X: Any, y: Any) -> DistilledClassifier:
         """Train the teachers, the distilled student and the baseline.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Numeric features.
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features; a DataFrame may hold categorical columns.
         y : array-like of shape (n_samples,)
-            Class labels.
+            Class labels of any type.
 
         Returns
         -------
         self : DistilledClassifier
         """
-        config = self._config()
-        seed = self._seed()
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        y = np.asarray(y)
         check_classification_targets(y)
-        self.classes_, encoded = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise InputError(
-                f"y has a single class ({self.classes_[0].item()!r}); "
-                "distillation needs two or more classes"
-            )
-
-        self.scaler_ = StandardScaler().fit(X)
-        rows = torch.as_tensor(self.scaler_.transform(X), dtype=torch.float32)
-        with ExitStack() as stack:
-            progress = stack.enter_context(progress_bars()) if self.verbose else None
-            result = distill(
-                rows,
-                torch.as_tensor(encoded, dtype=torch.long),
-                n_classes=len(self.classes_),
-                config=config,
-                seed=seed,
-                progress=progress,
-            )
-
-        self.teachers_ = result.teachers
-        self.student_ = result.students.member(DISTILLED)
-        self.baseline_ = result.students.member(BASELINE)
-        self.history_ = {
-            "teachers": result.teacher_history,
-            "students": result.student_history,
-        }
+        self._fit(X, y, _classification)
+        self.classes_ = self._task().classes
         return self
 
-    def _rows(self, X: Any) -> torch.Tensor:
-        try:
-            check_is_fitted(self, "student_")
-        except _SklearnNotFittedError as error:
-            raise NotFittedError(str(error)) from None
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return torch.as_tensor(self.scaler_.transform(X), dtype=torch.float32)
+    def _task(self) -> Classification:
+        task = self.model_.task
+        assert isinstance(task, Classification)
+        return task
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of the distilled student, ``(n_samples, n_classes)``."""
-        rows = self._rows(X)
-        with torch.no_grad():
-            logits = self.student_(rows)
-        return torch.softmax(logits.double(), dim=-1).numpy()
+        outputs = self._outputs(X)
+        return self._task().probabilities(outputs)
 
     def predict(self, X: Any) -> np.ndarray:
         """Class labels predicted by the distilled student."""
@@ -269,7 +315,133 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
 
     def ensemble_predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of the teacher ensemble (softmax of mean logits)."""
-        rows = self._rows(X)
-        with torch.no_grad():
-            logits = ensemble_logits(self.teachers_(rows))
-        return torch.softmax(logits.double(), dim=-1).numpy()
+        outputs = self._outputs(X, model="ensemble")
+        return self._task().probabilities(outputs)
+
+
+class DistilledRegressor(RegressorMixin, _DistilledEstimator):
+    """An MLP student distilled from an ensemble of MLP regressors.
+
+    ``fit`` preprocesses the features, standardizes the target, trains
+    ``n_members`` MLP teachers at once, and trains the student on ``alpha *
+    MSE(student, ensemble mean) + (1 - alpha) * MSE(student, y)``; the
+    baseline is the same student on ``MSE(student, y)`` alone.
+
+    Parameters
+    ----------
+    n_members : int, default=12
+        Teachers in the ensemble.
+    teacher_hidden : sequence of int, default=(256, 128, 64)
+        Hidden layer widths of each teacher.
+    teacher_dropout : float, sequence of float or None, default=None
+        Dropout after each of the teacher's hidden layers: one rate for all,
+        or one per layer. None is the reference recipe's: 0.3 after every
+        hidden layer but the last, which has none.
+    teacher_epochs : int, default=30
+        Training epochs of the teachers.
+    student_hidden : sequence of int, default=(64, 32)
+        Hidden layer widths of the student.
+    student_epochs : int, default=50
+        Training epochs of the student and the baseline.
+    temperature : float, default=3.0
+        Temperature ``T`` of the soft targets, above 0 (unused in regression).
+    alpha : float, default=0.7
+        Weight of the soft-target (or ensemble) term, in [0, 1].
+    batch_size : int, default=64
+        Minibatch size.
+    learning_rate : float, default=1e-3
+        Adam's learning rate, for teachers and students.
+    student_weight_decay : float, default=1e-4
+        L2 weight decay of the student and the baseline.
+    min_frequency : int, default=10
+        Levels of a categorical column seen fewer times in training are
+        grouped into one "infrequent" level.
+    random_state : int or None, default=0
+        Seed of every random stream (initial weights, batch orders, dropout);
+        None draws a fresh seed at each fit.
+    verbose : bool, default=False
+        Show progress bars on standard error while training.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : numpy.ndarray
+        Column names, when ``X`` was a DataFrame.
+    model_ : kdistill.model.DistilledModel
+        The schema, fitted preprocessing and networks.
+    preprocessor_ : sklearn.compose.ColumnTransformer
+        The preprocessing fitted on the training rows: numeric columns imputed
+        (with missing indicators) and standardized, categorical columns
+        one-hot encoded.
+    teachers_ : kdistill.stacked.StackedMLP
+        The teacher ensemble, members stacked.
+    student_ : torch.nn.Sequential
+        The distilled student (takes preprocessed features).
+    baseline_ : torch.nn.Sequential
+        The same student trained on the targets alone.
+    history_ : dict
+        Training loss on the last minibatch of each epoch: ``"teachers"``,
+        ``(epochs, n_members)``; ``"students"``, ``(epochs, 2)``, distilled
+        then baseline.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> X, y = make_regression(n_samples=200, n_features=5, random_state=0)
+    >>> model = DistilledRegressor(n_members=3, teacher_epochs=5, student_epochs=5)
+    >>> model.fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    def fit(self, X: Any, y: Any) -> DistilledRegressor:
+        """Train the teachers, the distilled student and the baseline.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features; a DataFrame may hold categorical columns.
+        y : array-like of shape (n_samples,)
+            Numeric targets.
+
+        Returns
+        -------
+        self : DistilledRegressor
+        """
+        self._fit(X, np.asarray(y), _regression)
+        return self
+
+    def _task(self) -> Regression:
+        task = self.model_.task
+        assert isinstance(task, Regression)
+        return task
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Values predicted by the distilled student."""
+        outputs = self._outputs(X)
+        return self._task().values(outputs)
+
+    def ensemble_predict(self, X: Any) -> np.ndarray:
+        """Values predicted by the teacher ensemble (mean of the members)."""
+        outputs = self._outputs(X, model="ensemble")
+        return self._task().values(outputs)
+
+
+def _classification(y: np.ndarray) -> Task:
+    labels = [v.item() if isinstance(v, np.generic) else v for v in np.unique(y)]
+    if len(labels) < 2:
+        raise InputError(
+            f"y has a single class ({labels[0]!r}); distillation needs two or "
+            "more classes"
+        )
+    return Classification(np.array(labels))
+
+
+def _regression(y: np.ndarray) -> Task:
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError("y must be numeric for regression") from None
+    if not np.all(np.isfinite(values)):
+        raise InputError("y has missing or infinite values; drop those rows first")
+    return Regression.fit(values)

@@ -1,10 +1,10 @@
 """The distillation experiment: teachers, students, scores, statistics.
 
-One function, :func:`run_experiment`, runs the pipeline the command line and
-the Python API share: split the rows, fit the preprocessing on the training
-rows, and for each seed train the teacher ensemble, make its soft targets,
-train the distilled student and the baseline side by side, and score all of
-them on the test rows; then summarize over seeds.
+:func:`run_experiment` runs the pipeline the command line and the Python API
+share: split the rows, fit the preprocessing on the training rows, and for
+each seed train the teacher ensemble, make its soft targets, train the
+distilled student and the baseline side by side, and score all of them on
+the test rows; then summarize over seeds.
 """
 
 from __future__ import annotations
@@ -13,32 +13,133 @@ import logging
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import LabelEncoder, StandardScaler
-from sklearn.utils import check_X_y
 
 from kdistill.config import DistillationConfig, ExperimentConfig
-from kdistill.evaluation.metrics import classification_scores
+from kdistill.data.preprocessing import build_preprocessor
+from kdistill.data.schema import Schema, infer_schema, prepare_features
+from kdistill.data.target import infer_task, target_values
 from kdistill.evaluation.stats import summarize_runs
 from kdistill.exceptions import InputError
-from kdistill.losses import ensemble_logits, soft_targets
+from kdistill.model import DistilledModel
 from kdistill.stacked import StackedMLP
 from kdistill.students import BASELINE, DISTILLED, train_student_pair
+from kdistill.tasks import Classification, Regression, Task
 from kdistill.teachers import train_mlp_ensemble
 
-__all__ = ["Distillation", "distill", "run_experiment"]
+__all__ = [
+    "Dataset",
+    "Distillation",
+    "ExperimentResult",
+    "dataset_from_arrays",
+    "dataset_from_frame",
+    "distill",
+    "run_experiment",
+]
 
 logger = logging.getLogger(__name__)
 
 # Called with (phase, finished epochs, total epochs) while training; the phase
 # reads like "seed 1/5 teachers".
 ProgressHook = Callable[[str, int, int], None]
+
+
+@dataclass
+class Dataset:
+    """Rows to distill on: raw features, the target, and how to read them.
+
+    Build one with :func:`dataset_from_frame` or :func:`dataset_from_arrays`.
+    ``test`` holds given test rows; without them the experiment splits.
+    """
+
+    features: pd.DataFrame
+    y: pd.Series
+    schema: Schema
+    task: str
+    test: tuple[pd.DataFrame, pd.Series] | None = None
+    description: dict[str, Any] = field(default_factory=dict)
+
+
+def dataset_from_frame(
+    frame: pd.DataFrame,
+    target: str,
+    *,
+    test: pd.DataFrame | None = None,
+    categorical: tuple[str, ...] = (),
+    numeric: tuple[str, ...] = (),
+    drop: tuple[str, ...] = (),
+    task: str = "auto",
+    name: str | None = None,
+) -> Dataset:
+    """A :class:`Dataset` from a DataFrame holding the features and the target.
+
+    The feature kinds are inferred (see :func:`kdistill.data.schema.infer_schema`)
+    and the task from the target (see :func:`kdistill.data.target.infer_task`).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": range(10), "y": ["a", "b"] * 5})
+    >>> dataset_from_frame(frame, "y", numeric=("x",)).task
+    'binary'
+    """
+    schema = infer_schema(
+        frame, target, categorical=categorical, numeric=numeric, drop=drop
+    )
+    y, known = target_values(frame, target)
+    task_name = infer_task(y, task)  # type: ignore[arg-type]
+    features = prepare_features(frame.loc[known], schema)
+    test_rows = None
+    if test is not None:
+        if target not in test.columns:
+            raise InputError(f"the test data has no target column {target!r}")
+        test_y, test_known = target_values(test, target)
+        test_rows = (prepare_features(test.loc[test_known], schema), test_y)
+    description = {
+        "name": name,
+        "target": target,
+        "n_rows": len(y),
+        "numeric": schema.numeric,
+        "categorical": schema.categorical,
+        "dropped": schema.dropped,
+    }
+    return Dataset(features, y, schema, task_name, test_rows, description)
+
+
+def dataset_from_arrays(
+    X: Any, y: Any, *, name: str | None = None, task: str = "auto"
+) -> Dataset:
+    """A :class:`Dataset` from a numeric feature array and a target array.
+
+    Examples
+    --------
+    >>> X = np.arange(20.0).reshape(10, 2)
+    >>> dataset_from_arrays(X, [0, 1] * 5).schema.numeric
+    ['x0', 'x1']
+    """
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise InputError(
+            f"X must be a 2-D array of rows and features; got shape {X.shape}"
+        )
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise InputError(
+            f"X has {len(X)} rows but y has {len(y)} values; give one label per row"
+        )
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    frame["__target__"] = y
+    dataset = dataset_from_frame(
+        frame, "__target__", numeric=tuple(frame.columns[:-1]), task=task, name=name
+    )
+    dataset.description["target"] = None
+    return dataset
 
 
 @dataclass
@@ -69,17 +170,28 @@ def distill(
     X: torch.Tensor,
     y: torch.Tensor,
     *,
-    n_classes: int,
+    task: Task,
     config: DistillationConfig,
     seed: int,
     progress: ProgressHook | None = None,
 ) -> Distillation:
     """Train the teachers, then the distilled student and the baseline.
 
-    ``X`` holds preprocessed training rows, ``(n, d)`` float32, and ``y`` their
-    class indices.
+    Parameters
+    ----------
+    X : Tensor
+        Preprocessed training rows, ``(n, d)`` float32.
+    y : Tensor
+        Their encoded targets: class indices, or standardized values.
+    task : Classification or Regression
+        What is learned.
+    config : DistillationConfig
+        The recipe.
+    seed : int
+        The run seed every random stream derives from.
+    progress : callable, optional
+        Called with ``(phase, finished epochs, total epochs)``.
     """
-    teacher_epochs, student_epochs = config.teacher.epochs, config.student.epochs
 
     def hook(phase: str, total: int) -> Callable[[int], None] | None:
         if progress is None:
@@ -89,65 +201,53 @@ def distill(
     clock = time.perf_counter()
     teachers, teacher_history = train_mlp_ensemble(
         X,
-        y,
-        n_classes=n_classes,
+        task.teacher_objective(y, config.n_members),
+        n_outputs=task.n_outputs,
         n_members=config.n_members,
         config=config.teacher,
         batch_size=config.batch_size,
         seed=seed,
-        on_epoch=hook("teachers", teacher_epochs),
+        on_epoch=hook("teachers", config.teacher.epochs),
     )
     teacher_seconds = time.perf_counter() - clock
 
     clock = time.perf_counter()
     with torch.no_grad():
-        targets = soft_targets(ensemble_logits(teachers(X)), config.temperature)
+        ensemble = task.ensemble(teachers(X))
+    alphas = torch.zeros(2)
+    alphas[DISTILLED] = config.alpha
     students, student_history = train_student_pair(
         X,
-        y,
-        targets,
+        task.student_objective(y, ensemble, alphas, config.temperature),
+        n_outputs=task.n_outputs,
         config=config.student,
-        temperature=config.temperature,
-        alpha=config.alpha,
         batch_size=config.batch_size,
         seed=seed,
-        on_epoch=hook("students", student_epochs),
+        on_epoch=hook("students", config.student.epochs),
     )
-    student_seconds = time.perf_counter() - clock
-    return Distillation(
-        teachers,
-        students,
-        teacher_history,
-        student_history,
-        {"teachers": teacher_seconds, "students": student_seconds},
-    )
+    seconds = {"teachers": teacher_seconds, "students": time.perf_counter() - clock}
+    return Distillation(teachers, students, teacher_history, student_history, seconds)
 
 
-def _probabilities(logits: torch.Tensor) -> np.ndarray:
-    return torch.softmax(logits.double(), dim=-1).numpy()
-
-
-def _score_run(
-    result: Distillation, X_test: torch.Tensor, y_test: np.ndarray
+def _score_seed(
+    task: Task, result: Distillation, X_test: torch.Tensor, y_test: np.ndarray
 ) -> tuple[dict[str, Any], tuple[np.ndarray, np.ndarray]]:
-    """Scores of one seed on the test rows, and which rows each student got right."""
+    """Scores of one seed on the test rows, and per-row results for the paired test."""
     with torch.no_grad():
-        member_logits = result.teachers(X_test)  # (k, n_test, classes)
-        student_logits = result.students(X_test)  # (2, n_test, classes)
-    ensemble = _probabilities(ensemble_logits(member_logits))
-    distilled = _probabilities(student_logits[DISTILLED])
-    baseline = _probabilities(student_logits[BASELINE])
+        members = result.teachers(X_test)  # (k, n_test, outputs)
+        students = result.students(X_test)  # (2, n_test, outputs)
+    ensemble = task.ensemble(members)
     scores = {
-        "ensemble": classification_scores(y_test, ensemble),
-        "members": [
-            classification_scores(y_test, _probabilities(logits))
-            for logits in member_logits
-        ],
-        "distilled": classification_scores(y_test, distilled, reference=ensemble),
-        "baseline": classification_scores(y_test, baseline, reference=ensemble),
+        "ensemble": task.score(y_test, ensemble),
+        "members": [task.score(y_test, outputs) for outputs in members],
+        "distilled": task.score(y_test, students[DISTILLED], ensemble),
+        "baseline": task.score(y_test, students[BASELINE], ensemble),
     }
-    correct = (distilled.argmax(axis=1) == y_test, baseline.argmax(axis=1) == y_test)
-    return scores, correct
+    paired = (
+        task.correct(y_test, students[DISTILLED]),
+        task.correct(y_test, students[BASELINE]),
+    )
+    return scores, paired
 
 
 def environment() -> dict[str, Any]:
@@ -156,7 +256,16 @@ def environment() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
-    for package in ("kdistill", "torch", "numpy", "scipy", "scikit-learn", "pydantic"):
+    packages = (
+        "kdistill",
+        "torch",
+        "numpy",
+        "scipy",
+        "scikit-learn",
+        "pandas",
+        "pydantic",
+    )
+    for package in packages:
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -172,46 +281,92 @@ def _labelled(progress: ProgressHook | None, label: str) -> ProgressHook | None:
     return lambda phase, done, total: hook(f"{label} {phase}", done, total)
 
 
-def _checked(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` as a finite float array and ``y`` as an array of as many labels."""
+@dataclass
+class _Split:
+    train: pd.DataFrame
+    y_train: pd.Series
+    test: pd.DataFrame
+    y_test: pd.Series
+
+
+def _split(dataset: Dataset, config: ExperimentConfig) -> _Split:
+    """The training and test rows: given test rows, or a (stratified) split."""
+    if dataset.test is not None:
+        return _Split(dataset.features, dataset.y, *dataset.test)
+    classification = dataset.task != "regression"
+    stratify = dataset.y.astype(str) if classification and config.stratify else None
     try:
-        X, y = check_X_y(X, y, dtype=np.float64, ensure_all_finite=False)
-    except ValueError as error:
-        raise InputError(f"the features or labels are not usable: {error}") from None
-    bad = ~np.isfinite(X)
-    if bad.any():
-        rows, columns = np.nonzero(bad)
-        raise InputError(
-            f"X has {int(bad.sum())} missing or infinite values (first at row "
-            f"{rows[0]}, column {columns[0]}); impute or drop them first"
+        train, test, y_train, y_test = train_test_split(
+            dataset.features,
+            dataset.y,
+            test_size=config.test_size,
+            random_state=config.split_seed,
+            stratify=stratify,
         )
-    return X, y
+    except ValueError as error:
+        raise InputError(
+            f"the rows cannot be split into training and test: {error}"
+        ) from None
+    return _Split(train, y_train, test, y_test)
+
+
+def _task_for(dataset: Dataset, y_train: pd.Series) -> Task:
+    if dataset.task == "regression":
+        return Regression.fit(pd.to_numeric(y_train).to_numpy(dtype=np.float64))
+    labels = [
+        v.item() if isinstance(v, np.generic) else v for v in pd.unique(dataset.y)
+    ]
+    return Classification(np.array(sorted(labels)))
+
+
+def _parameter_counts(result: Distillation) -> dict[str, Any]:
+    member = result.teachers.n_parameters_per_member
+    ensemble = member * result.teachers.n_members
+    student = result.students.n_parameters_per_member
+    return {
+        "member": member,
+        "ensemble": ensemble,
+        "student": student,
+        "compression": ensemble / student,
+    }
+
+
+def _run_record(
+    task: Task, seed: int, scores: dict[str, Any], seconds: dict[str, float]
+) -> dict[str, Any]:
+    metric = task.metric
+    run: dict[str, Any] = {"seed": seed, **scores}
+    run["gain"] = scores["distilled"][metric] - scores["baseline"][metric]
+    run["edge"] = scores["ensemble"][metric] - scores["baseline"][metric]
+    run["gap"] = scores["ensemble"][metric] - scores["distilled"][metric]
+    run["recovered"] = run["gain"] / run["edge"] if run["edge"] else None
+    run["seconds"] = seconds
+    return run
+
+
+@dataclass
+class ExperimentResult:
+    """The results file's content, and the model of the first seed to ship."""
+
+    results: dict[str, Any]
+    model: DistilledModel
 
 
 def run_experiment(
-    X: np.ndarray,
-    y: np.ndarray,
+    dataset: Dataset,
     config: ExperimentConfig,
     *,
-    data: dict[str, Any] | None = None,
-    stratify: bool = True,
     progress: ProgressHook | None = None,
     on_run: Callable[[dict[str, Any]], None] | None = None,
-) -> dict[str, Any]:
+) -> ExperimentResult:
     """Run the distillation experiment over ``config.seeds`` seeds.
 
     Parameters
     ----------
-    X : numpy.ndarray of shape (n, d)
-        Numeric features.
-    y : numpy.ndarray of shape (n,)
-        Class labels of any type.
+    dataset : Dataset
+        The rows, from :func:`dataset_from_frame` or :func:`dataset_from_arrays`.
     config : ExperimentConfig
         The recipe, the seeds and the split.
-    data : dict, optional
-        A description of the data, recorded in the results.
-    stratify : bool, default=True
-        Keep the class proportions in the train/test split.
     progress : callable, optional
         Called with ``(phase, finished epochs, total epochs)`` while training.
     on_run : callable, optional
@@ -219,91 +374,104 @@ def run_experiment(
 
     Returns
     -------
-    dict
-        The results, with the keys of the public results file.
+    ExperimentResult
+        The results, with the keys of the public results file, and the
+        first seed's model (preprocessing, student, baseline, teachers).
+        Shipping the first seed's student, not the best one on the test rows,
+        keeps the test scores honest.
     """
     started = time.perf_counter()
-    X, y = _checked(X, y)
-    encoder = LabelEncoder().fit(y)
-    classes = encoder.classes_
-    if len(classes) < 2:
-        raise InputError(
-            f"the target has a single class ({classes[0].item()!r}); "
-            "distillation needs two or more classes"
-        )
-    X_train, X_test, y_train, y_test = train_test_split(
-        X,
-        encoder.transform(y),
-        test_size=config.test_size,
-        random_state=config.split_seed,
-        stratify=encoder.transform(y) if stratify else None,
+    split = _split(dataset, config)
+    task = _task_for(dataset, split.y_train)
+    preprocessor = build_preprocessor(
+        dataset.schema, min_frequency=config.min_frequency
     )
-    scaler = StandardScaler().fit(X_train)
-    train_rows = torch.as_tensor(scaler.transform(X_train), dtype=torch.float32)
-    test_rows = torch.as_tensor(scaler.transform(X_test), dtype=torch.float32)
-    train_labels = torch.as_tensor(y_train, dtype=torch.long)
+    train_rows = torch.as_tensor(
+        preprocessor.fit_transform(split.train), dtype=torch.float32
+    )
+    test_rows = torch.as_tensor(preprocessor.transform(split.test), dtype=torch.float32)
+    y_train = task.target_tensor(task.encode(split.y_train))
+    y_test = _encode_test(task, split.y_test)
 
     runs: list[dict[str, Any]] = []
-    correct: list[tuple[np.ndarray, np.ndarray]] = []
-    parameters: dict[str, Any] = {}
+    paired: list[tuple[np.ndarray, np.ndarray]] = []
     seeds = config.seed_list()
+    model: DistilledModel | None = None
     for number, seed in enumerate(seeds, start=1):
         clock = time.perf_counter()
         result = distill(
             train_rows,
-            train_labels,
-            n_classes=len(classes),
+            y_train,
+            task=task,
             config=config.distillation,
             seed=seed,
             progress=_labelled(progress, f"seed {number}/{len(seeds)}"),
         )
-        scores, right = _score_run(result, test_rows, y_test)
-        run = {"seed": seed, **scores}
-        run["gain"] = run["distilled"]["accuracy"] - run["baseline"]["accuracy"]
-        run["edge"] = run["ensemble"]["accuracy"] - run["baseline"]["accuracy"]
-        run["gap"] = run["ensemble"]["accuracy"] - run["distilled"]["accuracy"]
-        run["recovered"] = run["gain"] / run["edge"] if run["edge"] else None
-        run["seconds"] = {**result.seconds, "total": time.perf_counter() - clock}
-        runs.append(run)
-        correct.append(right)
-        logger.info("seed %d done in %.1f s", seed, run["seconds"]["total"])
+        scores, rows = _score_seed(task, result, test_rows, y_test)
+        seconds = {**result.seconds, "total": time.perf_counter() - clock}
+        runs.append(_run_record(task, seed, scores, seconds))
+        paired.append(rows)
+        logger.info("seed %d done in %.1f s", seed, seconds["total"])
         if on_run is not None:
-            on_run(run)
-        member = result.teachers.n_parameters_per_member
-        student = result.students.n_parameters_per_member
-        parameters = {
-            "member": member,
-            "ensemble": member * result.teachers.n_members,
-            "student": student,
-            "compression": member * result.teachers.n_members / student,
-        }
+            on_run(runs[-1])
+        if model is None:
+            model = DistilledModel(
+                dataset.schema,
+                preprocessor,
+                task,
+                result.students.member(DISTILLED),
+                result.students.member(BASELINE),
+                result.teachers,
+            )
+    assert model is not None
 
-    both = (np.stack([d for d, _ in correct]), np.stack([b for _, b in correct]))
-    summary = summarize_runs(runs, both, metric="accuracy")
-    summary["parameters"] = parameters
+    both = (np.stack([d for d, _ in paired]), np.stack([b for _, b in paired]))
+    kind = "errors" if task.name == "regression" else "correct"
+    summary = summarize_runs(runs, both, metric=task.metric, paired=kind)
+    summary["parameters"] = _parameter_counts(result)
     summary["seconds"] = {
         "teachers": float(np.mean([run["seconds"]["teachers"] for run in runs])),
         "students": float(np.mean([run["seconds"]["students"] for run in runs])),
         "total": time.perf_counter() - started,
     }
     description = {
-        **(data or {}),
-        "n_rows": len(y),
-        "n_features": int(X.shape[1]),
-        "n_train": len(y_train),
-        "n_test": len(y_test),
-        "classes": classes.tolist(),
-        "stratified": stratify,
+        **dataset.description,
+        "n_train": len(split.train),
+        "n_test": len(split.test),
+        "n_inputs": int(train_rows.shape[1]),
+        "test_rows": "given" if dataset.test is not None else "split",
     }
-    return {
+    if isinstance(task, Classification):
+        description["classes"] = task.labels()
+    else:
+        description["target_mean"], description["target_std"] = task.mean, task.std
+    if description.get("name") is None:
+        del description["name"]
+    results = {
         "kdistill_version": _version(),
-        "task": "binary" if len(classes) == 2 else "multiclass",
-        "metric": "accuracy",
+        "task": task.name,
+        "metric": task.metric,
         "config": {**config.model_dump(mode="json"), "data": description},
         "environment": environment(),
         "runs": runs,
         "summary": summary,
     }
+    return ExperimentResult(results, model)
+
+
+def _encode_test(task: Task, y_test: pd.Series) -> np.ndarray:
+    if isinstance(task, Classification):
+        unknown = sorted(set(y_test.tolist()) - set(task.classes.tolist()), key=str)
+        if unknown:
+            raise InputError(
+                f"the test rows have class(es) {unknown} that no training row has; "
+                "each class needs training rows"
+            )
+        return task.encode(y_test)
+    values = pd.to_numeric(y_test, errors="coerce")
+    if values.isna().any():
+        raise InputError("the test rows' target has values that are not numbers")
+    return task.encode(values.to_numpy(dtype=np.float64))
 
 
 def _version() -> str:

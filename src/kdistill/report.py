@@ -24,6 +24,23 @@ def _score(stat: dict[str, Any] | None, *, percent: bool) -> str:
     return text
 
 
+# (score key, column header, shown in percent) per task: classification, regression.
+_COLUMNS = {
+    False: [
+        ("accuracy", "accuracy %", True),
+        ("log_loss", "log-loss", False),
+        ("ece", "ECE", False),
+        ("agreement", "agreement %", True),
+    ],
+    True: [
+        ("r2", "R²", False),
+        ("rmse", "RMSE", False),
+        ("mae", "MAE", False),
+        ("rmse_to_ensemble", "RMSE to ensemble", False),
+    ],
+}
+
+
 def results_view(results: dict[str, Any]) -> Group:
     """A table of the summary of ``results``, and the verdict under it.
 
@@ -38,10 +55,9 @@ def results_view(results: dict[str, Any]) -> Group:
         title_justify="left",
     )
     table.add_column("model")
-    table.add_column(f"{metric} %", justify="right")
-    table.add_column("log-loss", justify="right")
-    table.add_column("ECE", justify="right")
-    table.add_column("agreement %", justify="right")
+    columns = _COLUMNS[results["task"] == "regression"]
+    for _, header, _ in columns:
+        table.add_column(header, justify="right")
     table.add_column("parameters", justify="right")
     parameters = summary["parameters"]
     rows = [
@@ -52,20 +68,16 @@ def results_view(results: dict[str, Any]) -> Group:
     ]
     for label, key, n_params in rows:
         scores = summary[key]
-        table.add_row(
-            label,
-            _score(scores.get(metric), percent=True),
-            _score(scores.get("log_loss"), percent=False),
-            _score(scores.get("ece"), percent=False),
-            _score(scores.get("agreement"), percent=True),
-            f"{n_params:,}",
-        )
+        cells = [
+            _score(scores.get(name), percent=percent) for name, _, percent in columns
+        ]
+        table.add_row(label, *cells, f"{n_params:,}")
 
     comparison = summary["distilled_vs_baseline"]
     recovered = summary["recovered"]
-    lines = [
-        f"gain over baseline: {_score(comparison['gain'], percent=True)} points",
-    ]
+    percent = results["task"] != "regression"
+    unit = " points" if percent else f" of {metric}"
+    lines = [f"gain over baseline: {_score(comparison['gain'], percent=percent)}{unit}"]
     if recovered["mean"] is not None:
         share = f"{100 * recovered['mean']:.0f}%"
         if recovered.get("ci95"):

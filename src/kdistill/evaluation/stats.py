@@ -35,6 +35,7 @@ __all__ = [
     "SIGNIFICANCE_LEVEL",
     "interval",
     "mcnemar_exact",
+    "paired_errors_test",
     "recovered",
     "summarize_runs",
     "verdict",
@@ -154,11 +155,17 @@ def recovered(runs: Sequence[dict[str, Any]], metric: str) -> dict[str, Any]:
     gain = scores["distilled"] - scores["baseline"]
     edge = scores["ensemble"] - scores["baseline"]
     result: dict[str, Any] = {
-        "mean": float(gain.mean() / edge.mean()) if edge.mean() != 0 else None,
+        "mean": float(gain.mean() / edge.mean()) if edge.mean() > 0 else None,
         "ci95": None,
         "edge": interval(edge),
         "method": "ratio of means over seeds; Fieller 95% interval",
     }
+    if edge.mean() <= 0:
+        result["warning"] = (
+            "the ensemble does not beat the baseline on average: there is no "
+            "edge to recover"
+        )
+        return result
     if len(runs) < 3:
         result["warning"] = (
             f"{len(runs)} seed(s) give no interval for the share recovered: "
@@ -184,8 +191,12 @@ def verdict(gains: Sequence[float], p_value: float, test: str, metric: str) -> s
     p = 0.003).
     """
     n_seeds = len(gains)
-    points = 100 * float(np.mean(gains))
-    size = f"{points:+.2f} points of {metric}"
+    # Accuracy reads best in percentage points, other scores as they are.
+    scale, unit = (100, "points of ") if metric == "accuracy" else (1, "")
+    points = scale * float(np.mean(gains))
+    size = (
+        f"{points:+.2f} {unit}{metric}" if scale == 100 else f"{points:+.4f} {metric}"
+    )
     if n_seeds < 3:
         return (
             f"The distilled student's gain over the baseline is {size} ({test}, "
@@ -204,9 +215,41 @@ def verdict(gains: Sequence[float], p_value: float, test: str, metric: str) -> s
     if points > 0:
         return f"The gain of {size} is beyond seed noise ({test}, p = {p_value:.3g})."
     return (
-        f"The distilled student is worse than the baseline by {-points:.2f} points "
-        f"of {metric}, beyond seed noise ({test}, p = {p_value:.3g})."
+        f"The distilled student is worse than the baseline ({size}), beyond seed "
+        f"noise ({test}, p = {p_value:.3g})."
     )
+
+
+def paired_errors_test(distilled: np.ndarray, baseline: np.ndarray) -> dict[str, Any]:
+    """Wilcoxon signed-rank test of per-row errors of two regressors.
+
+    Parameters
+    ----------
+    distilled, baseline : numpy.ndarray
+        Squared error of each test row, ``(n_seeds, n)``; each row counts once,
+        by its error difference averaged over seeds.
+
+    Returns
+    -------
+    dict
+        ``distilled_better`` and ``baseline_better`` (rows whose mean error is
+        lower for each) and the two-sided ``p_value``.
+
+    Examples
+    --------
+    >>> d = np.array([[1.0, 1.0, 2.0, 1.0, 0.5, 1.0, 1.0, 1.0]])
+    >>> paired_errors_test(d, d + 1.0)["p_value"] < 0.01
+    True
+    """
+    difference = np.atleast_2d(baseline).mean(axis=0) - np.atleast_2d(distilled).mean(
+        axis=0
+    )
+    better, worse = int(np.sum(difference > 0)), int(np.sum(difference < 0))
+    if better + worse == 0:
+        p_value = 1.0
+    else:
+        p_value = float(stats.wilcoxon(difference[difference != 0]).pvalue)
+    return {"distilled_better": better, "baseline_better": worse, "p_value": p_value}
 
 
 def summarize_runs(
@@ -214,6 +257,7 @@ def summarize_runs(
     correct: tuple[np.ndarray, np.ndarray] | None = None,
     *,
     metric: str = "accuracy",
+    paired: str = "correct",
 ) -> dict[str, Any]:
     """Statistics over seeds of the per-seed results.
 
@@ -223,10 +267,14 @@ def summarize_runs(
         One result per seed, each with ``ensemble``, ``distilled``, ``baseline``
         and ``members`` scores.
     correct : (numpy.ndarray, numpy.ndarray), optional
-        For classification: which test rows the distilled student and the
-        baseline got right in each seed, each ``(n_seeds, n_test)``.
+        Per-row results of the distilled student and the baseline in each
+        seed, each ``(n_seeds, n_test)``: whether each row was right
+        (``paired="correct"``), or its squared error (``paired="errors"``).
     metric : str, default="accuracy"
         The headline score, higher is better.
+    paired : {"correct", "errors"}, default="correct"
+        What ``correct`` holds: McNemar's test applies to the first, the
+        Wilcoxon signed-rank test to the second.
 
     Returns
     -------
@@ -246,14 +294,11 @@ def summarize_runs(
 
     gains = [run["distilled"][metric] - run["baseline"][metric] for run in runs]
     comparison: dict[str, Any] = {"gain": interval(gains)}
+    row_test = mcnemar_exact if paired == "correct" else paired_errors_test
+    row_name = "mcnemar" if paired == "correct" else "wilcoxon"
     if correct is not None:
-        per_seed = [
-            mcnemar_exact(d, b)["p_value"] for d, b in zip(*correct, strict=True)
-        ]
-        comparison["mcnemar"] = {
-            "per_seed": per_seed,
-            "pooled": mcnemar_exact(*correct),
-        }
+        per_seed = [row_test(d, b)["p_value"] for d, b in zip(*correct, strict=True)]
+        comparison[row_name] = {"per_seed": per_seed, "pooled": row_test(*correct)}
     if len(runs) >= 3 and np.ptp(gains) > 0:
         t_test = stats.ttest_1samp(gains, 0.0)
         comparison["t_test"] = {
@@ -262,8 +307,12 @@ def summarize_runs(
         }
         p_value, test = float(t_test.pvalue), f"paired t-test over {len(runs)} seeds"
     elif correct is not None:
-        p_value = comparison["mcnemar"]["pooled"]["p_value"]
-        test = "exact McNemar sign test over test rows"
+        p_value = comparison[row_name]["pooled"]["p_value"]
+        test = (
+            "exact McNemar sign test over test rows"
+            if paired == "correct"
+            else "Wilcoxon signed-rank test of errors over test rows"
+        )
     else:
         p_value, test = math.nan, "no test: fewer than 3 seeds"
     comparison["p_value"] = p_value

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import torch
 from torch import Tensor
 
 from kdistill._seeding import Stream, generator
 from kdistill.config import MLPConfig
-from kdistill.losses import DistillationObjective
 from kdistill.stacked import DropoutMasks, StackedMLP
-from kdistill.training import BatchOrder, TrainingSettings, fit_stacked
+from kdistill.training import BatchOrder, Objective, TrainingSettings, fit_stacked
 
 __all__ = ["BASELINE", "DISTILLED", "train_student_pair"]
 
@@ -22,12 +20,10 @@ DISTILLED, BASELINE = 0, 1
 
 def train_student_pair(
     X: Tensor,
-    y: Tensor,
-    targets: Tensor,
+    objective: Objective,
     *,
+    n_outputs: int,
     config: MLPConfig,
-    temperature: float,
-    alpha: float,
     batch_size: int,
     seed: int,
     on_epoch: Callable[[int], None] | None = None,
@@ -35,23 +31,22 @@ def train_student_pair(
     """Train the distilled student and the baseline as a stack of two.
 
     Both start from the same initial weights, see the same batches in the same
-    order and take the same optimizer steps; they differ only in the loss:
-    ``alpha * T**2 * KL + (1 - alpha) * CE`` for the distilled student,
-    ``CE`` alone for the baseline. Any difference between them is the soft
-    targets' doing.
+    order and take the same optimizer steps; they differ only in the loss,
+    which ``objective`` gives: ``alpha * T**2 * KL + (1 - alpha) * CE`` for the
+    distilled student (member :data:`DISTILLED`), ``CE`` alone for the
+    baseline (or the squared-error pair for regression). Any difference
+    between them is the teachers' doing.
 
     Parameters
     ----------
     X : Tensor
         Training rows, ``(n, d_in)``.
-    y : Tensor
-        Class indices, ``(n,)``.
-    targets : Tensor
-        Soft targets of the training rows, ``(n, classes)``.
+    objective : Objective
+        The two students' losses, distilled first.
+    n_outputs : int
+        Outputs of the student (classes, or 1).
     config : MLPConfig
         The student's architecture and training.
-    temperature, alpha : float
-        The temperature the soft targets were made with; the soft term's weight.
     batch_size, seed : int
         Minibatch size; the run seed the random streams derive from.
     on_epoch : callable, optional
@@ -71,16 +66,13 @@ def train_student_pair(
         2,
         X.shape[1],
         config.hidden,
-        targets.shape[1],
+        n_outputs,
         dropout=config.dropout_rates(),
         generators=[init, init.clone_state()],
     )
     order = BatchOrder(2, X.shape[0], [generator(seed, Stream.STUDENT_ORDER)])
     dropout = generator(seed, Stream.STUDENT_DROPOUT)
     masks = DropoutMasks([dropout, dropout.clone_state()])
-    alphas = torch.zeros(2)
-    alphas[DISTILLED] = alpha
-    objective = DistillationObjective(y, alphas, targets, temperature)
     settings = TrainingSettings(
         epochs=config.epochs,
         batch_size=batch_size,

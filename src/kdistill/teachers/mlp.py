@@ -9,25 +9,24 @@ from torch import Tensor
 
 from kdistill._seeding import Stream, generator
 from kdistill.config import MLPConfig
-from kdistill.losses import DistillationObjective
 from kdistill.stacked import DropoutMasks, StackedMLP
-from kdistill.training import BatchOrder, TrainingSettings, fit_stacked
+from kdistill.training import BatchOrder, Objective, TrainingSettings, fit_stacked
 
 __all__ = ["train_mlp_ensemble"]
 
 
 def train_mlp_ensemble(
     X: Tensor,
-    y: Tensor,
+    objective: Objective,
     *,
-    n_classes: int,
+    n_outputs: int,
     n_members: int,
     config: MLPConfig,
     batch_size: int,
     seed: int,
     on_epoch: Callable[[int], None] | None = None,
 ) -> tuple[StackedMLP, np.ndarray]:
-    """Train ``n_members`` MLPs on the labels, each from its own random streams.
+    """Train ``n_members`` MLPs on ``objective``, each from its own random streams.
 
     Member ``i`` has its own initial weights, batch order and dropout masks,
     drawn from streams keyed by ``(seed, i)``: it is trained exactly as it would
@@ -37,10 +36,11 @@ def train_mlp_ensemble(
     ----------
     X : Tensor
         Training rows, ``(n, d_in)``, float32.
-    y : Tensor
-        Class indices, ``(n,)``.
-    n_classes, n_members : int
-        Outputs of each member; members in the ensemble.
+    objective : Objective
+        The loss of every member: cross-entropy with the labels, or squared
+        error for regression.
+    n_outputs, n_members : int
+        Outputs of each member (classes, or 1); members in the ensemble.
     config : MLPConfig
         Architecture and training of one member.
     batch_size, seed : int
@@ -61,7 +61,7 @@ def train_mlp_ensemble(
         n_members,
         X.shape[1],
         config.hidden,
-        n_classes,
+        n_outputs,
         dropout=config.dropout_rates(),
         generators=[generator(seed, Stream.TEACHER_INIT, i) for i in members],
     )
@@ -71,7 +71,6 @@ def train_mlp_ensemble(
         [generator(seed, Stream.TEACHER_ORDER, i) for i in members],
     )
     masks = DropoutMasks([generator(seed, Stream.TEACHER_DROPOUT, i) for i in members])
-    objective = DistillationObjective(y, X.new_zeros(n_members), n_classes=n_classes)
     settings = TrainingSettings(
         epochs=config.epochs,
         batch_size=batch_size,
