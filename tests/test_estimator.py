@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
@@ -10,7 +11,7 @@ from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from kdistill import DistilledClassifier, InputError, NotFittedError
+from kdistill import DistilledClassifier, DistilledRegressor, InputError, NotFittedError
 
 FAST = {
     "n_members": 3,
@@ -121,3 +122,34 @@ def test_default_dropout_fits_any_depth(small_data) -> None:
     )
     model.set_params(teacher_hidden=(16, 8, 8, 4)).fit(X, y)
     assert model.teachers_.dropout == (0.3, 0.3, 0.3, 0.0)
+
+
+def test_dataframes_with_categories_and_missing_values() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(size=300),
+            "colour": rng.choice(["red", "blue", None], size=300),
+        }
+    )
+    frame.loc[::10, "size"] = np.nan
+    y = np.where(
+        (frame["size"].fillna(0) > 0) | (frame["colour"] == "red"), "yes", "no"
+    )
+    model = DistilledClassifier(**FAST).fit(frame, y)
+    assert list(model.feature_names_in_) == ["size", "colour"]
+    new = pd.DataFrame({"colour": ["green", None], "size": [1.0, np.nan]})
+    assert set(model.predict(new)) <= {"yes", "no"}
+    assert model.score(frame, y) > 0.6
+
+
+def test_regressor(small_data) -> None:
+    X, _ = small_data
+    y = X[:, 0] * 3 + 10
+    model = DistilledRegressor(**{**FAST, "teacher_epochs": 40, "student_epochs": 60})
+    model.fit(X, y)
+    assert model.predict(X).shape == (len(X),)
+    assert model.score(X, y) > 0.5
+    assert model.ensemble_predict(X[:5]).shape == (5,)
+    with pytest.raises(InputError, match="y must be numeric"):
+        DistilledRegressor(**FAST).fit(X, np.array(["a"] * len(X)))

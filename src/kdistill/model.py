@@ -22,9 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import skops.io
 import torch
-from safetensors.torch import load_file, save_file
 from sklearn.compose import ColumnTransformer
 from torch import nn
 
@@ -108,6 +106,9 @@ class DistilledModel:
 
     def save(self, folder: Path, *, extra: dict[str, Any] | None = None) -> None:
         """Write the model files into ``folder`` (which must exist)."""
+        import skops.io
+        from safetensors.torch import save_file
+
         from kdistill import __version__
 
         skops.io.dump(self.preprocessor, folder / "preprocessing.skops")
@@ -141,6 +142,8 @@ class DistilledModel:
     @classmethod
     def load(cls, folder: str | Path) -> DistilledModel:
         """Load a run directory written by :meth:`save`, checking each file."""
+        from safetensors.torch import load_file
+
         folder = Path(folder)
         if not folder.is_dir():
             raise InputError(f"{folder}: not a folder; give the --out folder of a run")
@@ -187,6 +190,8 @@ def _contiguous(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def _load_preprocessor(path: Path) -> ColumnTransformer:
+    import skops.io
+
     try:
         untrusted = set(skops.io.get_untrusted_types(file=path))
     except Exception as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
@@ -50,6 +51,7 @@ def build_preprocessor(schema: Schema, *, min_frequency: int = 10) -> ColumnTran
                     handle_unknown="infrequent_if_exist",
                     min_frequency=min_frequency,
                     sparse_output=False,
+                    dtype=np.float32,
                 ),
             ),
         ]
