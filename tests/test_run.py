@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -371,9 +372,7 @@ def test_predict_from_a_damaged_run(
     credit: Path, credit_run: Path, tmp_path: Path, damage
 ) -> None:
     broken = tmp_path / "broken"
-    broken.mkdir()
-    for item in credit_run.iterdir():
-        (broken / item.name).write_bytes(item.read_bytes())
+    shutil.copytree(credit_run, broken)
     (broken / damage).write_bytes(b"\x00garbage")
     result = _invoke("predict", broken, credit, "-o", tmp_path / "p.csv")
     assert result.exit_code == 2, result.output

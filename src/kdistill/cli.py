@@ -8,7 +8,9 @@ status: 0 on success, 2 on bad input or usage, 1 on an internal failure.
 from __future__ import annotations
 
 import functools
+import shutil
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +20,7 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from kdistill import __version__
 from kdistill.progress import progress_bars
@@ -28,7 +31,8 @@ console = Console(stderr=True)
 
 
 def _fail(message: str, status: int) -> None:
-    console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    # Text, not markup: a message may hold brackets, as in kdistill[lightgbm].
+    console.print(Text.assemble(("Error:", "bold red"), " ", message), soft_wrap=True)
     sys.exit(status)
 
 
@@ -40,9 +44,8 @@ def _reports_errors(command: F) -> F:
         from kdistill.exceptions import InputError, KdistillError, KdistillWarning
 
         def show(message: Any, category: Any, *rest: Any, **more: Any) -> None:
-            console.print(
-                f"[yellow]Warning:[/] {message}", highlight=False, soft_wrap=True
-            )
+            text = Text.assemble(("Warning:", "yellow"), " ", str(message))
+            console.print(text, soft_wrap=True)
 
         with warnings.catch_warnings():
             warnings.simplefilter("always", KdistillWarning)
@@ -85,6 +88,10 @@ _OPTIONS: dict[str, tuple[str, ...]] = {
     "--numeric": ("data", "numeric"),
     "--drop": ("data", "drop"),
     "--out": ("out",),
+    "--teacher": ("distillation", "teachers"),
+    "--teacher-model": ("teacher_models",),
+    "--teacher-outputs": ("teacher_outputs",),
+    "--combine": ("distillation", "combine"),
     "--json": ("json",),
 }
 _LOCATIONS = {loc: option for option, loc in _OPTIONS.items()}
@@ -266,6 +273,31 @@ def demo(json_path: str | None, quiet: bool, **recipe: Any) -> None:
 @click.option(
     "--test-size", type=float, help="Share of rows held out for testing. [default: 0.2]"
 )
+@click.option(
+    "--teacher",
+    multiple=True,
+    help="Teachers to train, KIND:COUNT (repeatable): mlp, random_forest, extra_trees, "
+    "hist_gradient_boosting, lightgbm, xgboost, catboost. [default: mlp:12]",
+)
+@click.option(
+    "--teacher-model",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A fitted teacher (repeatable): .skops pipeline, .onnx, or MLP weights "
+    "(.safetensors, .pt).",
+)
+@click.option(
+    "--teacher-outputs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Saved teacher logits or probabilities, one row per row of --data "
+    "(repeatable): CSV, Parquet or .npy.",
+)
+@click.option(
+    "--combine",
+    type=click.Choice(["logits", "probabilities"]),
+    help="Average the members' logits or their probabilities. [default: logits]",
+)
 @_recipe_options
 @_reports_errors
 def run(
@@ -301,10 +333,10 @@ def run(
 
 
 def _run(config: Any, *, overwrite: bool, quiet: bool) -> None:
-    from kdistill._io import atomic_dir, write_json
     from kdistill.data.io import read_table
     from kdistill.exceptions import InputError
     from kdistill.experiment import dataset_from_frame, run_experiment
+    from kdistill.teachers.ensemble import TeacherCache
 
     out = Path(config.out) if config.out else None
     if out is not None and out.exists() and not overwrite:
@@ -313,8 +345,15 @@ def _run(config: Any, *, overwrite: bool, quiet: bool) -> None:
             "to replace it"
         )
     data = config.data
+    frame = read_table(data.path)
+    if config.teacher_outputs and data.test:
+        raise InputError(
+            "--teacher-outputs covers the rows of --data only; with --test the "
+            "test rows have no saved outputs: drop --test to split --data instead"
+        )
+    _check_teacher_packages(config.distillation.teachers)
     dataset = dataset_from_frame(
-        read_table(data.path),
+        frame,
         data.target,
         test=read_table(data.test) if data.test else None,
         categorical=data.categorical,
@@ -323,19 +362,81 @@ def _run(config: Any, *, overwrite: bool, quiet: bool) -> None:
         task=data.task,
         name=Path(data.path).stem,
     )
-    with _progress(not quiet) as hook:
-        result = run_experiment(dataset, config.experiment(), progress=hook)
-    result.results["config"]["data"]["path"] = data.path
-    if out is not None:
-        with atomic_dir(out, overwrite=overwrite) as folder:
-            result.model.save(folder)
-            write_json(folder / "results.json", result.results)
-            write_json(
-                folder / "config.json", config.model_dump(mode="json", by_alias=True)
+    teachers = _given_teachers(config, n_rows=len(frame))
+    where = out.parent if out is not None else None
+    if where is not None:
+        where.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".kdistill-cache-", dir=where))
+    sources = [out / "cache"] if out is not None else []
+    cache = TeacherCache(scratch / "cache", sources) if out is not None else None
+    try:
+        with _progress(not quiet) as hook:
+            result = run_experiment(
+                dataset,
+                config.experiment(),
+                teachers=teachers,
+                cache=cache,
+                progress=hook,
             )
+        result.results["config"]["data"]["path"] = data.path
+        result.results["config"]["teacher_models"] = list(config.teacher_models)
+        result.results["config"]["teacher_outputs"] = list(config.teacher_outputs)
+        if out is not None:
+            _write_run(out, result, config, scratch / "cache", overwrite=overwrite)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     _emit(result.results, config.json_path, quiet)
     if out is not None and not quiet:
         console.print(f"run directory written to {out}", highlight=False)
+
+
+def _write_run(
+    out: Path, result: Any, config: Any, cache: Path, *, overwrite: bool
+) -> None:
+    from kdistill._io import atomic_dir, write_json
+
+    with atomic_dir(out, overwrite=overwrite) as folder:
+        if cache.is_dir():
+            shutil.move(str(cache), folder / "cache")
+        result.model.save(folder)
+        write_json(folder / "results.json", result.results)
+        write_json(
+            folder / "config.json", config.model_dump(mode="json", by_alias=True)
+        )
+
+
+def _check_teacher_packages(specs: tuple[str, ...]) -> None:
+    """Fail before any work when a teacher kind's optional package is missing."""
+    from kdistill.teachers.kinds import parse_teacher_spec, require_package
+
+    for spec in specs:
+        require_package(parse_teacher_spec(spec).kind)
+
+
+def _given_teachers(
+    config: Any, *, n_rows: int
+) -> list[Callable[[Any], tuple[Any, str]]]:
+    """Factories of the ready teachers: model files, then saved outputs."""
+    from kdistill.teachers.adapters import SavedOutputs, load_teacher_model
+    from kdistill.teachers.ensemble import file_key
+
+    def model(path: str) -> Callable[[Any], tuple[Any, str]]:
+        def make(task: Any) -> tuple[Any, str]:
+            teacher = load_teacher_model(path, classes=getattr(task, "classes", None))
+            return teacher, file_key(path)
+
+        return make
+
+    def outputs(path: str) -> Callable[[Any], tuple[Any, str]]:
+        def make(task: Any) -> tuple[Any, str]:
+            classes = getattr(task, "classes", None)
+            return SavedOutputs(path, n_rows=n_rows, classes=classes), file_key(path)
+
+        return make
+
+    return [model(p) for p in config.teacher_models] + [
+        outputs(p) for p in config.teacher_outputs
+    ]
 
 
 @cli.command()

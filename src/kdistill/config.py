@@ -95,6 +95,30 @@ class DistillationConfig(_Model):
     temperature: float = Field(default=3.0, gt=0)
     alpha: float = Field(default=0.7, ge=0, le=1)
     batch_size: int = Field(default=64, ge=1)
+    teachers: tuple[str, ...] = ()
+    combine: Literal["logits", "probabilities"] = "logits"
+    weights: tuple[float, ...] | None = None
+
+    @field_validator("teachers")
+    @classmethod
+    def _known_kinds(cls, teachers: tuple[str, ...]) -> tuple[str, ...]:
+        from kdistill.teachers.kinds import parse_teacher_spec
+
+        for spec in teachers:
+            try:
+                parse_teacher_spec(spec)
+            except InputError as error:
+                raise PydanticCustomError("teacher_spec", str(error)) from None
+        return teachers
+
+    @field_validator("weights")
+    @classmethod
+    def _positive_weights(
+        cls, weights: tuple[float, ...] | None
+    ) -> tuple[float, ...] | None:
+        if weights is not None and (any(w < 0 for w in weights) or sum(weights) <= 0):
+            raise _constraint("non-negative weights with a positive sum", list(weights))
+        return weights
 
 
 class ExperimentConfig(_Model):
@@ -179,6 +203,8 @@ class RunConfig(ExperimentConfig):
     """
 
     data: DataConfig
+    teacher_models: tuple[str, ...] = ()
+    teacher_outputs: tuple[str, ...] = ()
     out: str | None = None
     json_path: str | None = Field(default=None, alias="json")
 
@@ -240,6 +266,8 @@ def input_error(
     ctx = first.get("ctx", {})
     if kind == "constraint":
         return InputError(f"{name} must be {ctx['expected']}; got {ctx['got']!r}.")
+    if kind == "teacher_spec":
+        return InputError(str(first["msg"]))
     if kind == "missing":
         return InputError(f"{name} is required.")
     if kind == "extra_forbidden":

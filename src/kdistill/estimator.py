@@ -24,6 +24,7 @@ from kdistill.model import DistilledModel
 from kdistill.progress import progress_bars
 from kdistill.students import BASELINE, DISTILLED
 from kdistill.tasks import Classification, Regression, Task
+from kdistill.teachers.adapters import EstimatorTeacher, Rows, Teacher, TorchTeacher
 
 __all__ = ["DistilledClassifier", "DistilledRegressor"]
 
@@ -33,6 +34,8 @@ _PARAMETERS: dict[tuple[int | str, ...], str] = {
     ("temperature",): "temperature",
     ("alpha",): "alpha",
     ("batch_size",): "batch_size",
+    ("teachers",): "teachers",
+    ("combine",): "combine",
     ("teacher", "hidden"): "teacher_hidden",
     ("teacher", "dropout"): "teacher_dropout",
     ("teacher", "epochs"): "teacher_epochs",
@@ -62,6 +65,8 @@ class _DistilledEstimator(BaseEstimator):
         learning_rate: float = 1e-3,
         student_weight_decay: float = 1e-4,
         min_frequency: int = 10,
+        teachers: Sequence[Any] | None = None,
+        combine: str = "logits",
         random_state: int | None = 0,
         verbose: bool = False,
     ) -> None:
@@ -77,6 +82,8 @@ class _DistilledEstimator(BaseEstimator):
         self.learning_rate = learning_rate
         self.student_weight_decay = student_weight_decay
         self.min_frequency = min_frequency
+        self.teachers = teachers
+        self.combine = combine
         self.random_state = random_state
         self.verbose = verbose
 
@@ -91,6 +98,8 @@ class _DistilledEstimator(BaseEstimator):
             "temperature": self.temperature,
             "alpha": self.alpha,
             "batch_size": self.batch_size,
+            "teachers": tuple(t for t in self.teachers or () if isinstance(t, str)),
+            "combine": self.combine,
             "teacher": {
                 "hidden": tuple(self.teacher_hidden),
                 "dropout": dropout
@@ -161,14 +170,20 @@ class _DistilledEstimator(BaseEstimator):
         schema = infer_schema(frame.assign(__target__=0), "__target__")
         preprocessor = build_preprocessor(schema, min_frequency=self.min_frequency)
         features = prepare_features(frame, schema)
-        rows = torch.as_tensor(
-            preprocessor.fit_transform(features), dtype=torch.float32
-        )
+        rows = Rows(frame, preprocessor.fit_transform(features), np.arange(len(frame)))
         target = task.target_tensor(task.encode(y))
+        given = self._given_teachers(task)
         with ExitStack() as stack:
             progress = stack.enter_context(progress_bars()) if self.verbose else None
             result = distill(
-                rows, target, task=task, config=config, seed=seed, progress=progress
+                rows,
+                target,
+                task=task,
+                config=config,
+                seed=seed,
+                teachers=given,
+                teacher_keys=[f"{i}:{t.name}" for i, t in enumerate(given)],
+                progress=progress,
             )
 
         self.model_ = DistilledModel(
@@ -177,16 +192,33 @@ class _DistilledEstimator(BaseEstimator):
             task,
             result.students.member(DISTILLED),
             result.students.member(BASELINE),
-            result.teachers,
+            result.ensemble.mlp,
+            result.ensemble.names,
         )
         self.preprocessor_ = preprocessor
-        self.teachers_ = result.teachers
+        self.teachers_ = result.ensemble.mlp
+        self.teacher_names_ = result.ensemble.names
         self.student_ = self.model_.student
         self.baseline_ = self.model_.baseline
         self.history_ = {
-            "teachers": result.teacher_history,
+            "teachers": result.ensemble.history,
             "students": result.student_history,
         }
+
+    def _given_teachers(self, task: Task) -> list[Teacher]:
+        """The ready teachers among ``teachers`` (spec strings are trained)."""
+        classes = task.classes if isinstance(task, Classification) else None
+        given: list[Teacher] = []
+        for teacher in self.teachers or ():
+            if isinstance(teacher, str):
+                continue
+            if hasattr(teacher, "outputs") and hasattr(teacher, "name"):
+                given.append(teacher)
+            elif isinstance(teacher, torch.nn.Module):
+                given.append(TorchTeacher(teacher, regression=classes is None))
+            else:
+                given.append(EstimatorTeacher(teacher, classes=classes))
+        return given
 
     def _outputs(self, X: Any, model: str = "student") -> torch.Tensor:
         try:
@@ -236,6 +268,15 @@ class DistilledClassifier(ClassifierMixin, _DistilledEstimator):
     min_frequency : int, default=10
         Levels of a categorical column seen fewer times in training are
         grouped into one "infrequent" level.
+    teachers : list, optional
+        The ensemble, instead of ``n_members`` MLPs: specs of teachers to
+        train (``"mlp:8"``, ``"lightgbm:4"``, ``"random_forest:1"``, ...) and
+        ready teachers: fitted scikit-learn models or pipelines taking the
+        raw ``X``, torch modules taking the preprocessed rows, or
+        :mod:`kdistill.teachers.adapters` objects.
+    combine : {"logits", "probabilities"}, default="logits"
+        How members' outputs are averaged: logits (probabilities entering
+        as log-probabilities), or probabilities.
     random_state : int or None, default=0
         Seed of every random stream (initial weights, batch orders, dropout);
         None draws a fresh seed at each fit.
@@ -254,8 +295,10 @@ class DistilledClassifier(ClassifierMixin, _DistilledEstimator):
         The preprocessing fitted on the training rows: numeric columns imputed
         (with missing indicators) and standardized, categorical columns
         one-hot encoded.
-    teachers_ : kdistill.stacked.StackedMLP
-        The teacher ensemble, members stacked.
+    teachers_ : kdistill.stacked.StackedMLP or None
+        The MLP teachers, members stacked (None when no MLP was trained).
+    teacher_names_ : list of str
+        Every member of the ensemble.
     student_ : torch.nn.Sequential
         The distilled student (takes preprocessed features).
     baseline_ : torch.nn.Sequential
@@ -356,6 +399,15 @@ class DistilledRegressor(RegressorMixin, _DistilledEstimator):
     min_frequency : int, default=10
         Levels of a categorical column seen fewer times in training are
         grouped into one "infrequent" level.
+    teachers : list, optional
+        The ensemble, instead of ``n_members`` MLPs: specs of teachers to
+        train (``"mlp:8"``, ``"lightgbm:4"``, ``"random_forest:1"``, ...) and
+        ready teachers: fitted scikit-learn models or pipelines taking the
+        raw ``X``, torch modules taking the preprocessed rows, or
+        :mod:`kdistill.teachers.adapters` objects.
+    combine : {"logits", "probabilities"}, default="logits"
+        How members' outputs are averaged: logits (probabilities entering
+        as log-probabilities), or probabilities.
     random_state : int or None, default=0
         Seed of every random stream (initial weights, batch orders, dropout);
         None draws a fresh seed at each fit.
@@ -374,8 +426,10 @@ class DistilledRegressor(RegressorMixin, _DistilledEstimator):
         The preprocessing fitted on the training rows: numeric columns imputed
         (with missing indicators) and standardized, categorical columns
         one-hot encoded.
-    teachers_ : kdistill.stacked.StackedMLP
-        The teacher ensemble, members stacked.
+    teachers_ : kdistill.stacked.StackedMLP or None
+        The MLP teachers, members stacked (None when no MLP was trained).
+    teacher_names_ : list of str
+        Every member of the ensemble.
     student_ : torch.nn.Sequential
         The distilled student (takes preprocessed features).
     baseline_ : torch.nn.Sequential

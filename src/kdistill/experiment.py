@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -32,7 +32,13 @@ from kdistill.model import DistilledModel
 from kdistill.stacked import StackedMLP
 from kdistill.students import BASELINE, DISTILLED, train_student_pair
 from kdistill.tasks import Classification, Regression, Task
-from kdistill.teachers import train_mlp_ensemble
+from kdistill.teachers.adapters import Rows, Teacher
+from kdistill.teachers.ensemble import (
+    TeacherCache,
+    TeacherEnsemble,
+    data_fingerprint,
+    teacher_ensemble,
+)
 
 __all__ = [
     "Dataset",
@@ -63,7 +69,8 @@ class Dataset:
     y: pd.Series
     schema: Schema
     task: str
-    test: tuple[pd.DataFrame, pd.Series] | None = None
+    raw: pd.DataFrame
+    test: tuple[pd.DataFrame, pd.Series, pd.DataFrame] | None = None
     description: dict[str, Any] = field(default_factory=dict)
 
 
@@ -95,12 +102,14 @@ def dataset_from_frame(
     y, known = target_values(frame, target)
     task_name = infer_task(y, task)  # type: ignore[arg-type]
     features = prepare_features(frame.loc[known], schema)
+    raw = frame.loc[known].drop(columns=target)
     test_rows = None
     if test is not None:
         if target not in test.columns:
             raise InputError(f"the test data has no target column {target!r}")
         test_y, test_known = target_values(test, target)
-        test_rows = (prepare_features(test.loc[test_known], schema), test_y)
+        test_raw = test.loc[test_known].drop(columns=target)
+        test_rows = (prepare_features(test.loc[test_known], schema), test_y, test_raw)
     description = {
         "name": name,
         "target": target,
@@ -109,7 +118,7 @@ def dataset_from_frame(
         "categorical": schema.categorical,
         "dropped": schema.dropped,
     }
-    return Dataset(features, y, schema, task_name, test_rows, description)
+    return Dataset(features, y, schema, task_name, raw, test_rows, description)
 
 
 def dataset_from_arrays(
@@ -148,39 +157,55 @@ class Distillation:
 
     Attributes
     ----------
-    teachers : StackedMLP
-        The teacher ensemble: one stacked network of ``k`` members.
+    ensemble : TeacherEnsemble
+        Every member's outputs on the training and test rows; ``ensemble.mlp``
+        holds the stacked MLP members when they were trained in this run.
     students : StackedMLP
         The distilled student (member ``DISTILLED``) and the baseline
         (member ``BASELINE``).
-    teacher_history, student_history : numpy.ndarray
-        Training loss of each member on the last minibatch of each epoch.
+    student_history : numpy.ndarray
+        Training loss of both students on the last minibatch of each epoch.
     seconds : dict
         Wall time of teacher and student training.
     """
 
-    teachers: StackedMLP
+    ensemble: TeacherEnsemble
     students: StackedMLP
-    teacher_history: np.ndarray
     student_history: np.ndarray
     seconds: dict[str, float]
 
+    def ensemble_outputs(
+        self, rows: str, task: Task, config: DistillationConfig
+    ) -> torch.Tensor:
+        """The ensemble's combined outputs on the ``"train"`` or ``"test"`` rows."""
+        combined = self.ensemble.combined(
+            rows,
+            rule=config.combine,
+            weights=config.weights,
+            regression=task.name == "regression",
+        )
+        return torch.as_tensor(combined, dtype=torch.float32)
+
 
 def distill(
-    X: torch.Tensor,
+    train: Rows,
     y: torch.Tensor,
     *,
     task: Task,
     config: DistillationConfig,
     seed: int,
+    test: Rows | None = None,
+    teachers: Sequence[Teacher] = (),
+    teacher_keys: Sequence[str] = (),
+    cache: TeacherCache | None = None,
     progress: ProgressHook | None = None,
 ) -> Distillation:
-    """Train the teachers, then the distilled student and the baseline.
+    """Train (or gather) the teachers, then the distilled student and the baseline.
 
     Parameters
     ----------
-    X : Tensor
-        Preprocessed training rows, ``(n, d)`` float32.
+    train : Rows
+        The training rows, raw and preprocessed.
     y : Tensor
         Their encoded targets: class indices, or standardized values.
     task : Classification or Regression
@@ -189,6 +214,12 @@ def distill(
         The recipe.
     seed : int
         The run seed every random stream derives from.
+    test : Rows, optional
+        Rows to give the teachers' outputs on as well (for scoring).
+    teachers, teacher_keys : sequence
+        Ready teachers to add to the ensemble, and their cache keys.
+    cache : TeacherCache, optional
+        Where teacher outputs are looked up and kept.
     progress : callable, optional
         Called with ``(phase, finished epochs, total epochs)``.
     """
@@ -199,47 +230,61 @@ def distill(
         return lambda done: progress(phase, done, total)
 
     clock = time.perf_counter()
-    teachers, teacher_history = train_mlp_ensemble(
-        X,
-        task.teacher_objective(y, config.n_members),
-        n_outputs=task.n_outputs,
-        n_members=config.n_members,
-        config=config.teacher,
-        batch_size=config.batch_size,
+    ensemble = teacher_ensemble(
+        task=task,
+        config=config,
+        train=train,
+        test=test if test is not None else train,
+        y_train=y,
         seed=seed,
+        prefitted=teachers,
+        prefitted_keys=teacher_keys or [t.name for t in teachers],
+        cache=cache,
+        fingerprint=data_fingerprint(
+            train.matrix, y.numpy(), *([test.matrix] if test else [])
+        ),
         on_epoch=hook("teachers", config.teacher.epochs),
     )
     teacher_seconds = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    with torch.no_grad():
-        ensemble = task.ensemble(teachers(X))
+    result = Distillation(ensemble, None, None, {})  # type: ignore[arg-type]
+    targets = result.ensemble_outputs("train", task, config)
     alphas = torch.zeros(2)
     alphas[DISTILLED] = config.alpha
-    students, student_history = train_student_pair(
-        X,
-        task.student_objective(y, ensemble, alphas, config.temperature),
+    result.students, result.student_history = train_student_pair(
+        torch.as_tensor(train.matrix, dtype=torch.float32),
+        task.student_objective(y, targets, alphas, config.temperature),
         n_outputs=task.n_outputs,
         config=config.student,
         batch_size=config.batch_size,
         seed=seed,
         on_epoch=hook("students", config.student.epochs),
     )
-    seconds = {"teachers": teacher_seconds, "students": time.perf_counter() - clock}
-    return Distillation(teachers, students, teacher_history, student_history, seconds)
+    result.seconds = {
+        "teachers": teacher_seconds,
+        "students": time.perf_counter() - clock,
+    }
+    return result
 
 
 def _score_seed(
-    task: Task, result: Distillation, X_test: torch.Tensor, y_test: np.ndarray
+    task: Task,
+    config: DistillationConfig,
+    result: Distillation,
+    X_test: torch.Tensor,
+    y_test: np.ndarray,
 ) -> tuple[dict[str, Any], tuple[np.ndarray, np.ndarray]]:
     """Scores of one seed on the test rows, and per-row results for the paired test."""
     with torch.no_grad():
-        members = result.teachers(X_test)  # (k, n_test, outputs)
         students = result.students(X_test)  # (2, n_test, outputs)
-    ensemble = task.ensemble(members)
+    ensemble = result.ensemble_outputs("test", task, config)
+    members = []
+    for name, outputs in zip(result.ensemble.names, result.ensemble.test, strict=True):
+        members.append({"name": name, **task.score(y_test, torch.as_tensor(outputs))})
     scores = {
         "ensemble": task.score(y_test, ensemble),
-        "members": [task.score(y_test, outputs) for outputs in members],
+        "members": members,
         "distilled": task.score(y_test, students[DISTILLED], ensemble),
         "baseline": task.score(y_test, students[BASELINE], ensemble),
     }
@@ -285,20 +330,21 @@ def _labelled(progress: ProgressHook | None, label: str) -> ProgressHook | None:
 class _Split:
     train: pd.DataFrame
     y_train: pd.Series
+    raw_train: pd.DataFrame
     test: pd.DataFrame
     y_test: pd.Series
+    raw_test: pd.DataFrame
 
 
 def _split(dataset: Dataset, config: ExperimentConfig) -> _Split:
     """The training and test rows: given test rows, or a (stratified) split."""
     if dataset.test is not None:
-        return _Split(dataset.features, dataset.y, *dataset.test)
+        return _Split(dataset.features, dataset.y, dataset.raw, *dataset.test)
     classification = dataset.task != "regression"
     stratify = dataset.y.astype(str) if classification and config.stratify else None
     try:
-        train, test, y_train, y_test = train_test_split(
-            dataset.features,
-            dataset.y,
+        train, test = train_test_split(
+            dataset.features.index,
             test_size=config.test_size,
             random_state=config.split_seed,
             stratify=stratify,
@@ -307,7 +353,15 @@ def _split(dataset: Dataset, config: ExperimentConfig) -> _Split:
         raise InputError(
             f"the rows cannot be split into training and test: {error}"
         ) from None
-    return _Split(train, y_train, test, y_test)
+    features, y, raw = dataset.features, dataset.y, dataset.raw
+    return _Split(
+        features.loc[train],
+        y.loc[train],
+        raw.loc[train],
+        features.loc[test],
+        y.loc[test],
+        raw.loc[test],
+    )
 
 
 def _task_for(dataset: Dataset, y_train: pd.Series) -> Task:
@@ -320,9 +374,23 @@ def _task_for(dataset: Dataset, y_train: pd.Series) -> Task:
 
 
 def _parameter_counts(result: Distillation) -> dict[str, Any]:
-    member = result.teachers.n_parameters_per_member
-    ensemble = member * result.teachers.n_members
+    """Parameters of the MLP teachers and the student; None where unknown.
+
+    Members of other kinds (trees, given models) have no parameter count
+    that compares with a network's, so compression is given for MLP members
+    only.
+    """
     student = result.students.n_parameters_per_member
+    net = result.ensemble.mlp
+    if net is None or net.n_members != len(result.ensemble.names):
+        return {
+            "member": None,
+            "ensemble": None,
+            "student": student,
+            "compression": None,
+        }
+    member = net.n_parameters_per_member
+    ensemble = member * net.n_members
     return {
         "member": member,
         "ensemble": ensemble,
@@ -356,6 +424,8 @@ def run_experiment(
     dataset: Dataset,
     config: ExperimentConfig,
     *,
+    teachers: Sequence[Callable[[Task], tuple[Teacher, str]]] = (),
+    cache: TeacherCache | None = None,
     progress: ProgressHook | None = None,
     on_run: Callable[[dict[str, Any]], None] | None = None,
 ) -> ExperimentResult:
@@ -367,6 +437,11 @@ def run_experiment(
         The rows, from :func:`dataset_from_frame` or :func:`dataset_from_arrays`.
     config : ExperimentConfig
         The recipe, the seeds and the split.
+    teachers : sequence of callable, optional
+        Ready teachers to add to the ensemble: each callable takes the task
+        (which knows the classes) and returns the teacher and its cache key.
+    cache : TeacherCache, optional
+        Where teacher outputs are looked up and kept.
     progress : callable, optional
         Called with ``(phase, finished epochs, total epochs)`` while training.
     on_run : callable, optional
@@ -386,12 +461,18 @@ def run_experiment(
     preprocessor = build_preprocessor(
         dataset.schema, min_frequency=config.min_frequency
     )
-    train_rows = torch.as_tensor(
-        preprocessor.fit_transform(split.train), dtype=torch.float32
+    train = Rows(
+        split.raw_train,
+        preprocessor.fit_transform(split.train),
+        split.train.index.to_numpy(),
     )
-    test_rows = torch.as_tensor(preprocessor.transform(split.test), dtype=torch.float32)
+    test = Rows(
+        split.raw_test, preprocessor.transform(split.test), split.test.index.to_numpy()
+    )
+    test_inputs = torch.as_tensor(test.matrix, dtype=torch.float32)
     y_train = task.target_tensor(task.encode(split.y_train))
     y_test = _encode_test(task, split.y_test)
+    prepared = [factory(task) for factory in teachers]
 
     runs: list[dict[str, Any]] = []
     paired: list[tuple[np.ndarray, np.ndarray]] = []
@@ -400,16 +481,23 @@ def run_experiment(
     for number, seed in enumerate(seeds, start=1):
         clock = time.perf_counter()
         result = distill(
-            train_rows,
+            train,
             y_train,
             task=task,
             config=config.distillation,
             seed=seed,
+            test=test,
+            teachers=[teacher for teacher, _ in prepared],
+            teacher_keys=[key for _, key in prepared],
+            cache=cache,
             progress=_labelled(progress, f"seed {number}/{len(seeds)}"),
         )
-        scores, rows = _score_seed(task, result, test_rows, y_test)
+        scores, rows = _score_seed(
+            task, config.distillation, result, test_inputs, y_test
+        )
         seconds = {**result.seconds, "total": time.perf_counter() - clock}
         runs.append(_run_record(task, seed, scores, seconds))
+        runs[-1]["teacher_cache"] = result.ensemble.cache
         paired.append(rows)
         logger.info("seed %d done in %.1f s", seed, seconds["total"])
         if on_run is not None:
@@ -421,7 +509,8 @@ def run_experiment(
                 task,
                 result.students.member(DISTILLED),
                 result.students.member(BASELINE),
-                result.teachers,
+                result.ensemble.mlp,
+                result.ensemble.names,
             )
     assert model is not None
 
@@ -438,7 +527,7 @@ def run_experiment(
         **dataset.description,
         "n_train": len(split.train),
         "n_test": len(split.test),
-        "n_inputs": int(train_rows.shape[1]),
+        "n_inputs": int(train.matrix.shape[1]),
         "test_rows": "given" if dataset.test is not None else "split",
     }
     if isinstance(task, Classification):

@@ -40,7 +40,6 @@ MODEL_FILES = (
     "preprocessing.skops",
     "student.safetensors",
     "baseline.safetensors",
-    "teachers.safetensors",
 )
 # Types a saved ColumnTransformer may hold beyond those skops trusts itself.
 _TRUSTED_TYPES = {"numpy.dtype"}
@@ -65,8 +64,11 @@ class DistilledModel:
         What the outputs mean.
     student, baseline : torch.nn.Sequential
         The distilled student and the same network trained on labels alone.
-    teachers : StackedMLP
-        The teacher ensemble.
+    teachers : StackedMLP or None
+        The MLP teachers, when the ensemble was made of them alone (other
+        members are not kept with the model).
+    teacher_names : list of str, optional
+        The names of all the ensemble's members.
     """
 
     schema: Schema
@@ -74,7 +76,8 @@ class DistilledModel:
     task: Task
     student: nn.Sequential
     baseline: nn.Sequential
-    teachers: StackedMLP
+    teachers: StackedMLP | None = None
+    teacher_names: list[str] | None = None
 
     def inputs(self, frame: pd.DataFrame) -> torch.Tensor:
         """The networks' input for the rows of ``frame``, checked against the schema."""
@@ -91,6 +94,8 @@ class DistilledModel:
         rows = self.inputs(frame)
         with torch.no_grad():
             if model == "ensemble":
+                if self.teachers is None:
+                    raise InputError("this model keeps no MLP teacher ensemble")
                 return self.task.ensemble(self.teachers(rows))
             network = {"student": self.student, "baseline": self.baseline}[model]
             return network(rows)
@@ -118,9 +123,9 @@ class DistilledModel:
         save_file(
             _contiguous(self.baseline.state_dict()), folder / "baseline.safetensors"
         )
-        save_file(
-            _contiguous(self.teachers.state_dict()), folder / "teachers.safetensors"
-        )
+        if self.teachers is not None:
+            state = _contiguous(self.teachers.state_dict())
+            save_file(state, folder / "teachers.safetensors")
         linears = [m for m in self.student if isinstance(m, nn.Linear)]
         description = {
             "format": FORMAT_VERSION,
@@ -130,11 +135,14 @@ class DistilledModel:
             "task": self.task.to_dict(),
             "n_inputs": linears[0].in_features,
             "student": {"hidden": [m.out_features for m in linears[:-1]]},
-            "teachers": {
+            "teachers": None
+            if self.teachers is None
+            else {
                 "n_members": self.teachers.n_members,
                 "hidden": list(self.teachers.sizes[1:-1]),
                 "dropout": list(self.teachers.dropout),
             },
+            "teacher_names": self.teacher_names,
             **(extra or {}),
         }
         write_json(folder / "model.json", description)
@@ -164,25 +172,29 @@ class DistilledModel:
         preprocessor = _load_preprocessor(folder / "preprocessing.skops")
         student = _sequential(description["student"]["hidden"], d_in, task.n_outputs)
         baseline = _sequential(description["student"]["hidden"], d_in, task.n_outputs)
-        teachers = StackedMLP(
-            description["teachers"]["n_members"],
-            d_in,
-            description["teachers"]["hidden"],
-            task.n_outputs,
-            dropout=description["teachers"]["dropout"],
-        )
-        for name, network in (
+        networks: list[tuple[str, nn.Module]] = [
             ("student", student),
             ("baseline", baseline),
-            ("teachers", teachers),
-        ):
+        ]
+        teachers = None
+        if description.get("teachers"):
+            teachers = StackedMLP(
+                description["teachers"]["n_members"],
+                d_in,
+                description["teachers"]["hidden"],
+                task.n_outputs,
+                dropout=description["teachers"]["dropout"],
+            )
+            networks.append(("teachers", teachers))
+        for name, network in networks:
             path = folder / f"{name}.safetensors"
             try:
                 network.load_state_dict(load_file(path))
             except Exception as error:
                 raise InputError(f"{path} is damaged ({error})") from None
             network.eval()
-        return cls(schema, preprocessor, task, student, baseline, teachers)
+        names = description.get("teacher_names")
+        return cls(schema, preprocessor, task, student, baseline, teachers, names)
 
 
 def _contiguous(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

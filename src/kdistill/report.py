@@ -71,7 +71,7 @@ def results_view(results: dict[str, Any]) -> Group:
         cells = [
             _score(scores.get(name), percent=percent) for name, _, percent in columns
         ]
-        table.add_row(label, *cells, f"{n_params:,}")
+        table.add_row(label, *cells, "-" if n_params is None else f"{n_params:,}")
 
     comparison = summary["distilled_vs_baseline"]
     recovered = summary["recovered"]
@@ -86,10 +86,13 @@ def results_view(results: dict[str, Any]) -> Group:
         lines.append(f"share of the ensemble's edge recovered: {share}")
     if recovered.get("warning"):
         lines.append(f"note: {recovered['warning']}")
-    lines.append(
-        f"compression: {parameters['compression']:.1f}x "
-        f"({parameters['ensemble']:,} -> {parameters['student']:,} parameters)"
-    )
+    if parameters["compression"] is not None:
+        lines.append(
+            f"compression: {parameters['compression']:.1f}x "
+            f"({parameters['ensemble']:,} -> {parameters['student']:,} parameters)"
+        )
+    else:
+        lines.append(f"student: {parameters['student']:,} parameters")
     seconds = summary["seconds"]
     lines.append(
         f"time: {seconds['total']:.1f} s (per seed: teachers "

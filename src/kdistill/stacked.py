@@ -148,6 +148,22 @@ class StackedMLP(nn.Module):
                     h = nn.functional.dropout(h, p)
         return h
 
+    @torch.no_grad()
+    def predict(self, x: Tensor, *, batch_size: int = 4096) -> Tensor:
+        """Logits of every member for many rows, ``(k, n, d_out)``, in evaluation mode.
+
+        Rows go through in batches, so that the hidden activations of all
+        members on all rows, ``(k, n, width)``, never sit in memory at once.
+        """
+        was_training = self.training
+        self.eval()
+        parts = [
+            self(x[start : start + batch_size])
+            for start in range(0, len(x), batch_size)
+        ]
+        self.train(was_training)
+        return torch.cat(parts, dim=1)
+
     def member(self, index: int) -> nn.Sequential:
         """Member ``index`` as a standalone :class:`torch.nn.Sequential`.
 
