@@ -378,3 +378,78 @@ def test_predict_from_a_damaged_run(
     assert result.exit_code == 2, result.output
     assert f"{damage} is damaged" in " ".join(result.output.split())
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_integer_labels_with_gaps_stay_integers(tmp_path: Path) -> None:
+    rows = "".join(f"{i % 7},{i % 2}\n" for i in range(60)) + "3,\n"
+    data = _write(tmp_path / "d.csv", "a,label\n" + rows)
+    result = _invoke(
+        "run",
+        "--data",
+        data,
+        "--target",
+        "label",
+        "--json",
+        tmp_path / "r.json",
+        "--out",
+        tmp_path / "run",
+        *FAST,
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r.json").read_text())["config"]["data"][
+        "classes"
+    ] == [0, 1]
+    assert (
+        _invoke("predict", tmp_path / "run", data, "-o", tmp_path / "p.csv").exit_code
+        == 0
+    )
+    assert list(pd.read_csv(tmp_path / "p.csv").columns) == [
+        "prediction",
+        "probability_0",
+        "probability_1",
+    ]
+
+
+def test_missing_output_folder_is_refused_before_training(
+    credit: Path, tmp_path: Path
+) -> None:
+    result = _invoke(
+        "run",
+        "--data",
+        credit,
+        "--target",
+        "Status",
+        "--json",
+        tmp_path / "no" / "r.json",
+        *FAST,
+    )
+    assert result.exit_code == 2
+    assert "does not exist; create it or choose another path" in " ".join(
+        result.output.split()
+    )
+
+
+def test_overwrite_refuses_a_folder_that_is_not_a_run(
+    credit: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "notes").mkdir()
+    result = _invoke(
+        "run",
+        "--data",
+        credit,
+        "--target",
+        "Status",
+        "--out",
+        tmp_path / "notes",
+        "--overwrite",
+        *FAST,
+    )
+    assert result.exit_code == 2
+    assert "is not a kdistill run directory" in result.output
+
+
+def test_infinite_values_are_refused(tmp_path: Path) -> None:
+    data = _write(tmp_path / "d.csv", "a,Status\n1,x\ninf,y\n3,x\n4,y\n")
+    result = _invoke("run", "--data", data, "--target", "Status", *FAST)
+    assert result.exit_code == 2
+    assert "column 'a' has 1 infinite value(s)" in " ".join(result.output.split())

@@ -426,3 +426,60 @@ def test_python_api_takes_fitted_models_and_specs(credit: Path) -> None:
     ).fit(X, y)
     assert model.teacher_names_ == ["mlp-0", "mlp-1", "hgb"]
     assert set(model.predict(X.head())) <= {"bad", "good"}
+
+
+def test_rerun_ships_the_cached_mlp_teachers(credit: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = [
+        "run",
+        "--data",
+        credit,
+        "--target",
+        "Status",
+        "--members",
+        "2",
+        "--out",
+        out,
+        *FAST,
+    ]
+    assert _invoke(*args).exit_code == 0
+    assert _invoke(*args, "--overwrite").exit_code == 0
+    assert (out / "teachers.safetensors").is_file()
+    results = json.loads((out / "results.json").read_text())
+    assert results["runs"][0]["teacher_cache"] == {"hits": 1, "misses": 0}
+    assert results["summary"]["parameters"]["compression"] is not None
+
+
+def test_repeated_kind_and_wrong_weight_count(credit: Path) -> None:
+    result = _invoke(
+        "run",
+        "--data",
+        credit,
+        "--target",
+        "Status",
+        "--teacher",
+        "mlp:2",
+        "--teacher",
+        "mlp:1",
+        *FAST,
+    )
+    assert result.exit_code == 2
+    assert "gives the kind(s) ['mlp'] more than once" in _flat(result.output)
+
+
+def test_saved_outputs_with_unknown_column_names(credit: Path, tmp_path: Path) -> None:
+    pd.DataFrame({"yes": np.zeros(500), "no": np.ones(500)}).to_csv(
+        tmp_path / "o.csv", index=False
+    )
+    result = _invoke(
+        "run",
+        "--data",
+        credit,
+        "--target",
+        "Status",
+        "--teacher-outputs",
+        tmp_path / "o.csv",
+        *FAST,
+    )
+    assert result.exit_code == 2
+    assert "name them by the classes ['bad', 'good']" in _flat(result.output)

@@ -76,7 +76,11 @@ def atomic_dir(
                 tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent)
             )
             os.replace(target, old / target.name)
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                os.replace(old / target.name, target)  # put the old run back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(tmp, target)

@@ -187,6 +187,17 @@ def _with_options(config: dict[str, Any], given: dict[str, Any]) -> dict[str, An
     return config
 
 
+def _check_parent(path: str | None, option: str) -> None:
+    """Refuse, before any work, an output path whose folder does not exist."""
+    from kdistill.exceptions import InputError
+
+    if path and path != "-" and not Path(path).resolve().parent.is_dir():
+        raise InputError(
+            f"{option} {path}: the folder {Path(path).parent} does not exist; "
+            "create it or choose another path"
+        )
+
+
 def _emit(results: dict[str, Any], json_path: str | None, quiet: bool) -> None:
     from kdistill._io import dumps, write_json
     from kdistill.report import results_view
@@ -224,6 +235,7 @@ def demo(json_path: str | None, quiet: bool, **recipe: Any) -> None:
     from kdistill.data import REFERENCE_PARAMS, load_reference
     from kdistill.experiment import dataset_from_arrays, run_experiment
 
+    _check_parent(json_path, "--json")
     given = {f"--{key.replace('_', '-')}": value for key, value in recipe.items()}
     # The reference split is a plain random one, as the walkthrough's.
     settings = _with_options({"stratify": False}, given)
@@ -339,10 +351,16 @@ def _run(config: Any, *, overwrite: bool, quiet: bool) -> None:
     from kdistill.teachers.ensemble import TeacherCache
 
     out = Path(config.out) if config.out else None
+    _check_parent(config.json_path, "--json")
     if out is not None and out.exists() and not overwrite:
         raise InputError(
             f"{out} already exists; choose another --out, or pass --overwrite "
             "to replace it"
+        )
+    if out is not None and out.exists() and not (out / "model.json").is_file():
+        raise InputError(
+            f"{out} exists and is not a kdistill run directory; --overwrite replaces "
+            "run directories only: choose another --out"
         )
     data = config.data
     frame = read_table(data.path)
@@ -464,6 +482,7 @@ def predict(run_dir: str, data: str, output: str, id_column: str | None) -> None
     from kdistill.exceptions import InputError
     from kdistill.model import DistilledModel
 
+    _check_parent(output, "--output")
     model = DistilledModel.load(run_dir)
     frame = read_table(data)
     if id_column is not None and id_column not in frame.columns:

@@ -18,6 +18,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -104,12 +105,35 @@ class DistillationConfig(_Model):
     def _known_kinds(cls, teachers: tuple[str, ...]) -> tuple[str, ...]:
         from kdistill.teachers.kinds import parse_teacher_spec
 
+        kinds = []
         for spec in teachers:
             try:
-                parse_teacher_spec(spec)
+                kinds.append(parse_teacher_spec(spec).kind)
             except InputError as error:
                 raise PydanticCustomError("teacher_spec", str(error)) from None
+        repeated = sorted({kind for kind in kinds if kinds.count(kind) > 1})
+        if repeated:
+            message = (
+                f"--teacher gives the kind(s) {repeated} more than once; give each "
+                "kind once, with its count"
+            )
+            raise PydanticCustomError("teacher_spec", message)
         return teachers
+
+    @model_validator(mode="after")
+    def _one_weight_per_member(self) -> DistillationConfig:
+        if self.weights is None or not self.teachers:
+            return self
+        from kdistill.teachers.kinds import parse_teacher_spec
+
+        n_trained = sum(parse_teacher_spec(spec).n_members for spec in self.teachers)
+        if len(self.weights) < n_trained:
+            message = (
+                f"weights gives {len(self.weights)} weights for at least {n_trained} "
+                "members; give one weight per member, trained members first"
+            )
+            raise PydanticCustomError("teacher_spec", message)
+        return self
 
     @field_validator("weights")
     @classmethod

@@ -19,7 +19,8 @@ __all__ = ["read_config"]
 def read_config(path: str | Path) -> dict[str, Any]:
     """The settings of a TOML config file, as a dictionary to validate.
 
-    Relative data paths in the file are taken relative to the file's folder,
+    Relative paths in the file (data, test rows, teacher files, the run
+    directory and the results file) are taken relative to the file's folder,
     so that a config file and its data can move together.
 
     Examples
@@ -38,9 +39,21 @@ def read_config(path: str | Path) -> dict[str, Any]:
         settings = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"{path}: not a valid TOML file ({error})") from None
+
+    def here(value: Any) -> Any:
+        if isinstance(value, str) and not Path(value).is_absolute():
+            return str(path.parent / value)
+        return value
+
     data = settings.get("data")
     if isinstance(data, dict):
         for key in ("path", "test"):
-            if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
-                data[key] = str(path.parent / data[key])
+            if key in data:
+                data[key] = here(data[key])
+    for key in ("out", "json"):
+        if key in settings and settings[key] != "-":
+            settings[key] = here(settings[key])
+    for key in ("teacher_models", "teacher_outputs"):
+        if isinstance(settings.get(key), list):
+            settings[key] = [here(value) for value in settings[key]]
     return settings

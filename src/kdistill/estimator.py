@@ -151,7 +151,7 @@ class _DistilledEstimator(BaseEstimator):
             if reset:
                 self.feature_names_in_ = np.asarray(X.columns, dtype=object)
                 self.n_features_in_ = X.shape[1]
-            return X
+            return X.rename(columns=str)
         array = validate_data(
             self, X, dtype=np.float64, reset=reset, ensure_all_finite=False
         )

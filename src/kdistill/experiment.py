@@ -101,6 +101,10 @@ def dataset_from_frame(
     )
     y, known = target_values(frame, target)
     task_name = infer_task(y, task)  # type: ignore[arg-type]
+    whole = pd.api.types.is_float_dtype(y) and np.all(y.to_numpy() == np.round(y))
+    if task_name != "regression" and whole:
+        # Whole-number labels are read as floats when the column has gaps.
+        y = y.astype(np.int64)
     features = prepare_features(frame.loc[known], schema)
     raw = frame.loc[known].drop(columns=target)
     test_rows = None

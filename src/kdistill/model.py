@@ -94,8 +94,12 @@ class DistilledModel:
         rows = self.inputs(frame)
         with torch.no_grad():
             if model == "ensemble":
-                if self.teachers is None:
-                    raise InputError("this model keeps no MLP teacher ensemble")
+                names = self.teacher_names or []
+                if self.teachers is None or len(names) > self.teachers.n_members:
+                    raise InputError(
+                        "this model keeps only part of its teacher ensemble (its MLP "
+                        "members), so it cannot give the ensemble's outputs"
+                    )
                 return self.task.ensemble(self.teachers(rows))
             network = {"student": self.student, "baseline": self.baseline}[model]
             return network(rows)
@@ -164,26 +168,33 @@ class DistilledModel:
             )
         try:
             description = json.loads((folder / "model.json").read_text())
+            if description.get("format") != FORMAT_VERSION:
+                raise ValueError(
+                    f"format {description.get('format')!r} is not {FORMAT_VERSION}"
+                )
             schema = Schema.model_validate(description["schema"])
             task = task_from_dict(description["task"])
             d_in = int(description["n_inputs"])
+            hidden = list(description["student"]["hidden"])
+            teachers_spec = description.get("teachers")
+            names = description.get("teacher_names")
         except (ValueError, KeyError, TypeError) as error:
             raise InputError(f"{folder / 'model.json'} is damaged ({error})") from None
         preprocessor = _load_preprocessor(folder / "preprocessing.skops")
-        student = _sequential(description["student"]["hidden"], d_in, task.n_outputs)
-        baseline = _sequential(description["student"]["hidden"], d_in, task.n_outputs)
+        student = _sequential(hidden, d_in, task.n_outputs)
+        baseline = _sequential(hidden, d_in, task.n_outputs)
         networks: list[tuple[str, nn.Module]] = [
             ("student", student),
             ("baseline", baseline),
         ]
         teachers = None
-        if description.get("teachers"):
+        if teachers_spec:
             teachers = StackedMLP(
-                description["teachers"]["n_members"],
+                teachers_spec["n_members"],
                 d_in,
-                description["teachers"]["hidden"],
+                teachers_spec["hidden"],
                 task.n_outputs,
-                dropout=description["teachers"]["dropout"],
+                dropout=teachers_spec["dropout"],
             )
             networks.append(("teachers", teachers))
         for name, network in networks:
@@ -193,7 +204,6 @@ class DistilledModel:
             except Exception as error:
                 raise InputError(f"{path} is damaged ({error})") from None
             network.eval()
-        names = description.get("teacher_names")
         return cls(schema, preprocessor, task, student, baseline, teachers, names)
 
 

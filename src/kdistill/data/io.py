@@ -76,16 +76,17 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         frame = pd.read_parquet(path)
     else:
         delimiter = "\t" if kind == "tsv" else ","
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f, delimiter=delimiter), [])
-        _duplicates(header, path)
         try:
+            with path.open(newline="", encoding="utf-8-sig") as f:
+                header = next(csv.reader(f, delimiter=delimiter), [])
+            _duplicates(header, path)
             frame = pd.read_csv(path, sep=delimiter, encoding="utf-8-sig")
         except pd.errors.EmptyDataError:
             raise InputError(f"{path}: the file has no columns") from None
-        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as error:
             raise InputError(
-                f"{path}: not a readable {kind.upper()} file ({error})"
+                f"{path}: not a readable {kind.upper()} file ({error}); kdistill reads "
+                "UTF-8 text"
             ) from None
 
     if frame.shape[0] == 0:

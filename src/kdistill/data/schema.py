@@ -239,7 +239,15 @@ def prepare_features(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             raise _text_in_numeric_error(
                 name, bad, "the model was trained on numbers in this column"
             )
-        prepared[name] = pd.to_numeric(frame[name], errors="coerce").astype(np.float32)
+        values = pd.to_numeric(frame[name], errors="coerce").astype(np.float64)
+        infinite = np.isinf(values.to_numpy())
+        if infinite.any():
+            raise InputError(
+                f"column {name!r} has {int(infinite.sum())} infinite value(s) (first "
+                f"in row {int(np.argmax(infinite))}); replace them with numbers or "
+                "leave them empty"
+            )
+        prepared[name] = values.astype(np.float32)
     for name in schema.categorical:
         prepared[name] = frame[name].astype(object).map(_category_text)
     # Object columns, not pandas' string dtype: scikit-learn's imputer and

@@ -263,6 +263,9 @@ class OnnxTeacher:
         for spec, value in zip(self.session.get_outputs(), results, strict=True):
             if isinstance(value, list) and value and isinstance(value[0], dict):
                 keys = list(value[0])  # skl2onnx's ZipMap: one {class: p} per row
+                if self.classes is not None:
+                    order = _class_order(keys, self.classes, self.name)
+                    keys = [keys[i] for i in order]
                 array = np.array([[row[k] for k in keys] for row in value], dtype=float)
                 return self._checked(array, "probabilities")
             array = np.asarray(value)
@@ -317,13 +320,13 @@ class SavedOutputs:
             frame = read_table(self.path)
             if classes is not None and frame.shape[1] == len(classes):
                 names = [str(c) for c in classes.tolist()]
-                if sorted(map(str, frame.columns)) == sorted(names):
-                    frame = frame[
-                        [
-                            frame.columns[list(map(str, frame.columns)).index(n)]
-                            for n in names
-                        ]
-                    ]
+                headers = [str(c) for c in frame.columns]
+                if sorted(headers) != sorted(names):
+                    raise InputError(
+                        f"{self.path} has the columns {headers}; name them by the "
+                        f"classes {names}, so that each column meets its class"
+                    )
+                frame = frame[[frame.columns[headers.index(n)] for n in names]]
             array = frame.to_numpy(dtype=float)
         n_outputs = 1 if classes is None else len(classes)
         if len(array) != n_rows:
@@ -396,12 +399,18 @@ def load_teacher_model(path: str | Path, *, classes: np.ndarray | None) -> Teach
     if suffix == ".onnx":
         return OnnxTeacher(path, classes=classes)
     if suffix in (".safetensors", ".pt"):
-        if suffix == ".safetensors":
-            from safetensors.torch import load_file
+        try:
+            if suffix == ".safetensors":
+                from safetensors.torch import load_file
 
-            state = load_file(path)
-        else:
-            state = torch.load(path, map_location="cpu", weights_only=True)
+                state = load_file(path)
+            else:
+                state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as error:
+            raise InputError(
+                f"{path}: not readable as the weights of a network ({error}); save "
+                "the state_dict of an nn.Sequential with safetensors or torch.save"
+            ) from None
         module = _mlp_from_weights(state, path)
         return TorchTeacher(module, name=path.name, regression=classes is None)
     if suffix == ".skops":
@@ -411,22 +420,19 @@ def load_teacher_model(path: str | Path, *, classes: np.ndarray | None) -> Teach
             untrusted = skops.io.get_untrusted_types(file=path)
         except Exception as error:
             raise InputError(f"{path} is not a readable skops file ({error})") from None
-        allowed = (
-            "sklearn.",
-            "numpy.",
-            "scipy.",
-            "lightgbm.",
-            "xgboost.",
-            "catboost.",
-            "builtins.",
-        )
+        allowed = ("sklearn.", "numpy.", "scipy.", "lightgbm.", "xgboost.", "catboost.")
         refused = [t for t in untrusted if not t.startswith(allowed)]
         if refused:
             raise InputError(
                 f"{path} holds types outside scikit-learn and its numeric libraries "
                 f"({refused}); kdistill does not load them"
             )
-        model = skops.io.load(path, trusted=untrusted)
+        try:
+            model = skops.io.load(path, trusted=untrusted)
+        except Exception as error:
+            raise InputError(
+                f"{path}: the skops file does not load ({error})"
+            ) from None
         return EstimatorTeacher(model, name=path.name, classes=classes)
     raise InputError(
         f"{path}: unsupported teacher model type {suffix!r}; give a .skops, .onnx, "

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import torch
 
 from kdistill.config import DistillationConfig
+from kdistill.exceptions import InputError
 from kdistill.stacked import StackedMLP
 from kdistill.teachers.adapters import EstimatorTeacher, Rows, Teacher, TeacherOutput
 from kdistill.teachers.kinds import TeacherSpec, parse_teacher_spec
@@ -79,6 +81,9 @@ def combine(
 class TeacherCache:
     """Teacher outputs saved in a folder, keyed by a hash of rows and teacher.
 
+    An entry holds the outputs on the training and test rows and, for MLP
+    members, their weights, so that a rerun can ship them without training.
+
     Parameters
     ----------
     folder : Path, optional
@@ -93,39 +98,57 @@ class TeacherCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: str) -> tuple[TeacherOutput, TeacherOutput] | None:
+    def get(self, key: str) -> CacheEntry | None:
         for place in ([self.folder] if self.folder else []) + self.sources:
             path = place / f"{key}.npz"
-            if path.is_file():
+            if not path.is_file():
+                continue
+            try:
                 with np.load(path, allow_pickle=False) as data:
                     kind = str(data["kind"])
-                    entry = (
+                    entry = CacheEntry(
                         TeacherOutput(data["train"], kind),  # type: ignore[arg-type]
                         TeacherOutput(data["test"], kind),  # type: ignore[arg-type]
+                        {k[6:]: data[k] for k in data.files if k.startswith("state/")},
                     )
-                self.hits += 1
-                if self.folder is not None and place != self.folder:
-                    self.put(key, *entry)
-                return entry
+            except (OSError, ValueError, KeyError):
+                continue  # a damaged entry is a miss
+            self.hits += 1
+            if self.folder is not None and place != self.folder:
+                self.put(key, entry)
+            return entry
         self.misses += 1
         return None
 
-    def put(self, key: str, train: TeacherOutput, test: TeacherOutput) -> None:
+    def put(self, key: str, entry: CacheEntry) -> None:
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            self.folder / f"{key}.npz",
-            train=train.values,
-            test=test.values,
-            kind=np.array(train.kind),
-        )
+        arrays: dict[str, Any] = {
+            "train": entry.train.values,
+            "test": entry.test.values,
+            "kind": np.array(entry.train.kind),
+        }
+        arrays.update({f"state/{name}": value for name, value in entry.state.items()})
+        np.savez(self.folder / f"{key}.npz", **arrays)
+
+
+@dataclass
+class CacheEntry:
+    """Outputs of some members on the training and test rows, and their weights."""
+
+    train: TeacherOutput
+    test: TeacherOutput
+    state: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def data_fingerprint(*arrays: Any) -> str:
-    """A SHA-256 of the rows and labels a teacher sees."""
+    """A SHA-256 of the rows and labels a teacher sees (arrays or DataFrames)."""
     digest = hashlib.sha256()
     for array in arrays:
+        if isinstance(array, pd.DataFrame):
+            digest.update(repr(list(array.columns)).encode())
+            array = pd.util.hash_pandas_object(array, index=False).to_numpy()
         data = np.ascontiguousarray(np.asarray(array))
         digest.update(str((data.shape, data.dtype.str)).encode())
         digest.update(
@@ -185,6 +208,7 @@ def teacher_ensemble(
     rows and labels (see :func:`data_fingerprint`).
     """
     cache = cache or TeacherCache(None)
+    hits, misses = cache.hits, cache.misses
     specs = [parse_teacher_spec(s) for s in config.teachers]
     if not specs and not prefitted:
         specs = [TeacherSpec("mlp", config.n_members)]
@@ -196,39 +220,74 @@ def teacher_ensemble(
         ensemble.test.append(test_output)
 
     for spec in specs:
-        recipe = config.teacher.model_dump_json() if spec.kind == "mlp" else ""
-        key = _key(fingerprint, spec, seed, recipe, config.batch_size)
+        mlp = spec.kind == "mlp"
+        recipe = (
+            f"{config.teacher.model_dump_json()}|{config.batch_size}" if mlp else ""
+        )
+        key = _key(fingerprint, spec, seed, recipe)
         entry = cache.get(key)
         if entry is None:
-            if spec.kind == "mlp":
-                entry, ensemble.mlp, ensemble.history = _train_mlp(
+            if mlp:
+                entry = _train_mlp(
                     spec, task, config, train, test, y_train, seed, on_epoch
                 )
             else:
                 entry = _train_kind(spec, task, train, test, y_train, seed)
-            cache.put(key, *entry)
+            cache.put(key, entry)
+        if mlp:
+            ensemble.mlp = _stacked(spec, task, config, train, entry)
+            ensemble.history = entry.state.get("history")
         for i in range(spec.n_members):  # entries hold (members, rows, outputs)
-            add(f"{spec.kind}-{i}", entry[0].values[i], entry[1].values[i])
+            add(f"{spec.kind}-{i}", entry.train.values[i], entry.test.values[i])
 
+    raw = data_fingerprint(train.frame, test.frame, train.positions, test.positions)
     for teacher, teacher_key in zip(prefitted, prefitted_keys, strict=True):
-        key = hashlib.sha256(f"{fingerprint}|{teacher_key}".encode()).hexdigest()[:32]
+        text = f"{fingerprint}|{raw}|{teacher_key}"
+        key = hashlib.sha256(text.encode()).hexdigest()[:32]
         entry = cache.get(key)
         if entry is None:
-            entry = (teacher.outputs(train), teacher.outputs(test))
-            cache.put(key, *entry)
+            entry = CacheEntry(teacher.outputs(train), teacher.outputs(test))
+            cache.put(key, entry)
         add(
-            teacher.name, _in_task_space(entry[0], task), _in_task_space(entry[1], task)
+            teacher.name,
+            _in_task_space(entry.train, task),
+            _in_task_space(entry.test, task),
         )
 
-    ensemble.cache = {"hits": cache.hits, "misses": cache.misses}
+    if config.weights is not None and len(config.weights) != len(ensemble.names):
+        raise InputError(
+            f"weights gives {len(config.weights)} weights for {len(ensemble.names)} "
+            "members; give one weight per member, trained members first"
+        )
+    ensemble.cache = {"hits": cache.hits - hits, "misses": cache.misses - misses}
     return ensemble
 
 
-def _key(
-    fingerprint: str, spec: TeacherSpec, seed: int, recipe: str, batch: int
-) -> str:
-    text = f"{fingerprint}|{spec}|{seed}|{recipe}|{batch}"
+def _key(fingerprint: str, spec: TeacherSpec, seed: int, recipe: str) -> str:
+    from kdistill import __version__
+
+    text = f"{__version__}|{fingerprint}|{spec}|{seed}|{recipe}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _stacked(
+    spec: TeacherSpec,
+    task: Any,
+    config: DistillationConfig,
+    train: Rows,
+    entry: CacheEntry,
+) -> StackedMLP:
+    """The MLP members of ``entry``, rebuilt from their saved weights."""
+    net = StackedMLP(
+        spec.n_members,
+        train.matrix.shape[1],
+        config.teacher.hidden,
+        task.n_outputs,
+        dropout=config.teacher.dropout_rates(),
+    )
+    weights = {k: torch.from_numpy(v) for k, v in entry.state.items() if k != "history"}
+    net.load_state_dict(weights)
+    return net.eval()
 
 
 def _in_task_space(output: TeacherOutput, task: Any) -> np.ndarray:
@@ -247,7 +306,7 @@ def _train_mlp(
     y_train: torch.Tensor,
     seed: int,
     on_epoch: Callable[[int], None] | None,
-) -> tuple[tuple[TeacherOutput, TeacherOutput], StackedMLP, np.ndarray]:
+) -> CacheEntry:
     X_train = torch.as_tensor(train.matrix, dtype=torch.float32)
     net, history = train_mlp_ensemble(
         X_train,
@@ -262,8 +321,11 @@ def _train_mlp(
     X_test = torch.as_tensor(test.matrix, dtype=torch.float32)
     on_train = net.predict(X_train).double().numpy()  # (k, n, outputs)
     on_test = net.predict(X_test).double().numpy()
-    entry = (TeacherOutput(on_train, "logits"), TeacherOutput(on_test, "logits"))
-    return entry, net, history
+    state = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
+    state["history"] = history
+    return CacheEntry(
+        TeacherOutput(on_train, "logits"), TeacherOutput(on_test, "logits"), state
+    )
 
 
 def _train_kind(
@@ -273,7 +335,7 @@ def _train_kind(
     test: Rows,
     y_train: torch.Tensor,
     seed: int,
-) -> tuple[TeacherOutput, TeacherOutput]:
+) -> CacheEntry:
     """Fit the members of a non-MLP kind on the preprocessed rows, one by one.
 
     They learn the encoded target (class indices, or standardized values), so
@@ -289,8 +351,9 @@ def _train_kind(
         for place, rows in zip(outputs, (train, test), strict=True):
             output = teacher.outputs(rows)
             place.append(output.logits() if classification else output.values)
-    return TeacherOutput(np.stack(outputs[0]), "logits"), TeacherOutput(
-        np.stack(outputs[1]), "logits"
+    return CacheEntry(
+        TeacherOutput(np.stack(outputs[0]), "logits"),
+        TeacherOutput(np.stack(outputs[1]), "logits"),
     )
 
 
