@@ -198,6 +198,24 @@ def _check_parent(path: str | None, option: str) -> None:
         )
 
 
+def _check_out(out: Path | None, overwrite: bool) -> None:
+    """Refuse, before any work, to replace a folder that should stay."""
+    from kdistill.exceptions import InputError
+
+    if out is None or not out.exists():
+        return
+    if not overwrite:
+        raise InputError(
+            f"{out} already exists; choose another --out, or pass --overwrite "
+            "to replace it"
+        )
+    if not (out / "model.json").is_file():
+        raise InputError(
+            f"{out} exists and is not a kdistill run directory; --overwrite replaces "
+            "run directories only: choose another --out"
+        )
+
+
 def _emit(results: dict[str, Any], json_path: str | None, quiet: bool) -> None:
     from kdistill._io import dumps, write_json
     from kdistill.report import results_view
@@ -221,9 +239,17 @@ def cli() -> None:
 
 
 @cli.command()
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Also write a run directory."
+)
+@click.option(
+    "--overwrite", is_flag=True, help="Replace --out if it is a run directory."
+)
 @_recipe_options
 @_reports_errors
-def demo(json_path: str | None, quiet: bool, **recipe: Any) -> None:
+def demo(
+    json_path: str | None, quiet: bool, out: str | None, overwrite: bool, **recipe: Any
+) -> None:
     """Run the reference experiment on the embedded data.
 
     Twelve MLP teachers (20-256-128-64-2) are distilled into one MLP student
@@ -236,6 +262,7 @@ def demo(json_path: str | None, quiet: bool, **recipe: Any) -> None:
     from kdistill.experiment import dataset_from_arrays, run_experiment
 
     _check_parent(json_path, "--json")
+    _check_out(Path(out) if out else None, overwrite)
     given = {f"--{key.replace('_', '-')}": value for key, value in recipe.items()}
     # The reference split is a plain random one, as the walkthrough's.
     settings = _with_options({"stratify": False}, given)
@@ -250,6 +277,10 @@ def demo(json_path: str | None, quiet: bool, **recipe: Any) -> None:
     dataset.description["source"] = f"make_classification({arguments})"
     with _progress(not quiet) as hook:
         result = run_experiment(dataset, config, progress=hook)
+    if out is not None:
+        _write_run(
+            Path(out), result, config, Path(out) / "no-cache", overwrite=overwrite
+        )
     _emit(result.results, json_path, quiet)
 
 
@@ -352,16 +383,7 @@ def _run(config: Any, *, overwrite: bool, quiet: bool) -> None:
 
     out = Path(config.out) if config.out else None
     _check_parent(config.json_path, "--json")
-    if out is not None and out.exists() and not overwrite:
-        raise InputError(
-            f"{out} already exists; choose another --out, or pass --overwrite "
-            "to replace it"
-        )
-    if out is not None and out.exists() and not (out / "model.json").is_file():
-        raise InputError(
-            f"{out} exists and is not a kdistill run directory; --overwrite replaces "
-            "run directories only: choose another --out"
-        )
+    _check_out(out, overwrite)
     data = config.data
     frame = read_table(data.path)
     if config.teacher_outputs and data.test:
@@ -417,6 +439,11 @@ def _write_run(
         if cache.is_dir():
             shutil.move(str(cache), folder / "cache")
         result.model.save(folder)
+        if result.test_rows is not None:
+            # Kept for the parity check of `kdistill export`.
+            result.test_rows.rename(columns=str).to_parquet(
+                folder / "test_rows.parquet"
+            )
         write_json(folder / "results.json", result.results)
         write_json(
             folder / "config.json", config.model_dump(mode="json", by_alias=True)
@@ -472,7 +499,7 @@ def _given_teachers(
 )
 @_reports_errors
 def predict(run_dir: str, data: str, output: str, id_column: str | None) -> None:
-    """Score DATA with the student of RUN_DIR.
+    """Score DATA with the student of RUN_DIR (or of an exported .onnx file).
 
     The output has one row per input row, in the same order: the predicted
     label (or value) in `prediction`, and for classification one
@@ -483,16 +510,119 @@ def predict(run_dir: str, data: str, output: str, id_column: str | None) -> None
     from kdistill.model import DistilledModel
 
     _check_parent(output, "--output")
-    model = DistilledModel.load(run_dir)
     frame = read_table(data)
     if id_column is not None and id_column not in frame.columns:
         raise InputError(f"--id {id_column}: no column {id_column!r} in {data}")
-    predictions = model.predict(frame)
+    if run_dir.lower().endswith(".onnx"):
+        from kdistill.export.onnx import predict_onnx
+
+        predictions = predict_onnx(run_dir, frame)
+    else:
+        predictions = DistilledModel.load(run_dir).predict(frame)
     if id_column is not None:
         predictions.insert(0, id_column, frame[id_column].to_numpy())
     write_table(predictions, output)
     console.print(
         f"{len(predictions)} predictions written to {output}", highlight=False
+    )
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path())
+@click.option(
+    "--format", "kind", type=click.Choice(["onnx"]), default="onnx", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Where to write the file. [default: RUN_DIR/student.onnx]",
+)
+@_reports_errors
+def export(run_dir: str, kind: str, output: str | None) -> None:
+    """Export the student of RUN_DIR, preprocessing included, as one ONNX file.
+
+    The file takes the raw feature columns (one input per column) and gives
+    the label and the class probabilities (or the prediction). It is checked
+    on the run's test rows against the PyTorch pipeline: labels identical,
+    probabilities within 1e-5; otherwise nothing is written.
+    """
+    import pandas as pd
+
+    from kdistill._io import atomic_path
+    from kdistill.export.onnx import export_onnx, parity
+    from kdistill.model import DistilledModel
+
+    model = DistilledModel.load(run_dir)
+    target = Path(output) if output else Path(run_dir) / "student.onnx"
+    _check_parent(str(target), "--output")
+    test_file = Path(run_dir) / "test_rows.parquet"
+    with atomic_path(target) as tmp:
+        export_onnx(model, tmp, metadata={"run": str(run_dir)})
+        if test_file.is_file():
+            check = parity(model, tmp, pd.read_parquet(test_file))
+            console.print(
+                f"parity on {check['rows']} test rows: {check}", highlight=False
+            )
+        else:
+            console.print("no test rows in the run directory: parity not checked")
+    _write_card(Path(run_dir), target)
+    console.print(f"ONNX model written to {target} ({target.stat().st_size:,} bytes)")
+
+
+def _write_card(run_dir: Path, onnx_file: Path) -> None:
+    """Write (or refresh) the model card beside an exported file."""
+    import json
+
+    from kdistill._io import write_text
+    from kdistill.export.card import model_card
+
+    results = json.loads((run_dir / "results.json").read_text())
+    card = onnx_file.with_suffix(".md")
+    write_text(card, model_card(results, onnx_file))
+    console.print(f"model card written to {card}", highlight=False)
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--calls", type=int, default=2000, show_default=True, help="Single-row calls timed."
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    help="PNG plot. [default: RUN_DIR/latency.png]",
+)
+@_reports_errors
+def bench(run_dir: str, calls: int, plot: str | None) -> None:
+    """Time the ensemble, the student and its ONNX export on RUN_DIR's test rows.
+
+    Prints p50 and p99 single-row latency and the throughput on 10,000-row
+    batches for the teacher ensemble (PyTorch), the student (PyTorch) and the
+    student in ONNX Runtime, with their size on disk; adds the figures to the
+    run's results file under "latency" and draws accuracy against latency.
+    """
+    import json
+
+    from kdistill._io import write_json
+    from kdistill.exceptions import InputError
+    from kdistill.export.bench import bench_run, plot_latency
+    from kdistill.report import latency_view
+
+    figures = bench_run(Path(run_dir), n_calls=calls)
+    results_file = Path(run_dir) / "results.json"
+    results = json.loads(results_file.read_text())
+    results["latency"] = figures
+    write_json(results_file, results)
+    console.print(latency_view(figures))
+    target = Path(plot) if plot else Path(run_dir) / "latency.png"
+    if not target.parent.is_dir():
+        raise InputError(f"--plot {target}: the folder does not exist")
+    plot_latency(figures, results, target)
+    if (Path(run_dir) / "student.onnx").is_file():
+        _write_card(Path(run_dir), Path(run_dir) / "student.onnx")
+    console.print(
+        f"figures added to {results_file}; plot written to {target}", highlight=False
     )
 
 

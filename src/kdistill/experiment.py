@@ -422,6 +422,7 @@ class ExperimentResult:
 
     results: dict[str, Any]
     model: DistilledModel
+    test_rows: pd.DataFrame | None = None
 
 
 def run_experiment(
@@ -549,7 +550,7 @@ def run_experiment(
         "runs": runs,
         "summary": summary,
     }
-    return ExperimentResult(results, model)
+    return ExperimentResult(results, model, split.raw_test)
 
 
 def _encode_test(task: Task, y_test: pd.Series) -> np.ndarray:

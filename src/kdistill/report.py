@@ -100,3 +100,32 @@ def results_view(results: dict[str, Any]) -> Group:
     )
     lines.append(comparison["verdict"])
     return Group(table, Text("\n".join(lines)))
+
+
+def latency_view(figures: dict[str, Any]) -> Table:
+    """A table of ``kdistill bench`` figures."""
+    table = Table(
+        title="latency (one row) and throughput (10,000-row batches)",
+        title_justify="left",
+    )
+    headers = ("model", "p50 µs", "p99 µs", "rows/s", "size on disk")
+    for header in headers:
+        table.add_column(header, justify="left" if header == "model" else "right")
+    for key, label in (
+        ("ensemble_pytorch", "ensemble (PyTorch)"),
+        ("student_pytorch", "student (PyTorch)"),
+        ("student_onnx", "student (ONNX Runtime)"),
+    ):
+        row = figures[key]
+        table.add_row(
+            label,
+            f"{row['p50_us']:.1f}",
+            f"{row['p99_us']:.1f}",
+            f"{row['rows_per_second']:,.0f}",
+            f"{row['bytes'] / 1024:,.1f} KiB",
+        )
+    table.caption = (
+        "student in ONNX Runtime answers "
+        f"{figures['speedup_p50_onnx_vs_ensemble']:.0f}x faster than the ensemble (p50)"
+    )
+    return table

@@ -223,7 +223,7 @@ class OnnxTeacher:
             import onnxruntime
         except ImportError:
             raise InputError(
-                "an ONNX teacher needs onnxruntime: pip install 'kdistill[onnx]'"
+                "an ONNX teacher needs onnxruntime: pip install onnxruntime"
             ) from None
         self.path = Path(path)
         self.name = self.path.name

@@ -1,0 +1,1 @@
+"""Export: the student as a file that runs without kdistill."""
