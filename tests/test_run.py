@@ -453,3 +453,12 @@ def test_infinite_values_are_refused(tmp_path: Path) -> None:
     result = _invoke("run", "--data", data, "--target", "Status", *FAST)
     assert result.exit_code == 2
     assert "column 'a' has 1 infinite value(s)" in " ".join(result.output.split())
+
+
+def test_a_bad_option_is_named_as_an_option_even_with_a_config_file(
+    tmp_path: Path,
+) -> None:
+    config = _write(tmp_path / "run.toml", '[data]\npath = "d.csv"\ntarget = "y"\n')
+    result = _invoke("run", config, "--alpha", "2")
+    assert result.exit_code == 2
+    assert "--alpha must be in [0, 1]; got 2.0." in result.output

@@ -97,12 +97,23 @@ _OPTIONS: dict[str, tuple[str, ...]] = {
 _LOCATIONS = {loc: option for option, loc in _OPTIONS.items()}
 
 
-def _describe(source: str | None) -> Callable[[tuple[int | str, ...]], str]:
-    """Names a configuration field as the user gave it: an option, or a key."""
+def _describe(
+    source: str | None, given: dict[str, Any] | None = None
+) -> Callable[[tuple[int | str, ...]], str]:
+    """Names a configuration field as the user gave it: an option, or a key.
+
+    ``given`` holds the command-line options the user passed; a field set by
+    one of them is named by the option even when a config file is in use.
+    """
+    from_options = {
+        _OPTIONS[option]
+        for option, value in (given or {}).items()
+        if value not in (None, ())
+    }
 
     def name(loc: tuple[int | str, ...]) -> str:
         keys = tuple(str(part) for part in loc if not isinstance(part, int))
-        if keys in _LOCATIONS and source is None:
+        if keys in _LOCATIONS and (source is None or keys in from_options):
             return _LOCATIONS[keys]
         key = ".".join(keys)
         return f"{key} in {source}" if source else key
@@ -350,7 +361,7 @@ def run(
     quiet: bool,
     **options: Any,
 ) -> None:
-    """Distill an MLP ensemble on your own data.
+    """Distill a teacher ensemble into a small student on your own data.
 
     Give the data with --data and --target, or a config file (TOML) with the
     same settings; options on the command line override the file's. The run
@@ -371,13 +382,13 @@ def run(
     try:
         config = RunConfig.model_validate(_with_options(settings, given))
     except ValidationError as error:
-        raise input_error(error, RunConfig, _describe(config_file)) from None
+        raise input_error(error, RunConfig, _describe(config_file, given)) from None
     _run(config, overwrite=overwrite, quiet=quiet)
 
 
 def _run(config: Any, *, overwrite: bool, quiet: bool) -> None:
     from kdistill.data.io import read_table
-    from kdistill.exceptions import InputError
+    from kdistill.exceptions import InputError, KdistillWarning
     from kdistill.experiment import dataset_from_frame, run_experiment
     from kdistill.teachers.ensemble import TeacherCache
 
@@ -392,6 +403,13 @@ def _run(config: Any, *, overwrite: bool, quiet: bool) -> None:
             "test rows have no saved outputs: drop --test to split --data instead"
         )
     _check_teacher_packages(config.distillation.teachers)
+    if config.distillation.teachers and config.distillation.n_members != 12:
+        warnings.warn(
+            "--members is ignored when --teacher lists the teachers; give the MLP "
+            "count as --teacher mlp:COUNT",
+            KdistillWarning,
+            stacklevel=2,
+        )
     dataset = dataset_from_frame(
         frame,
         data.target,

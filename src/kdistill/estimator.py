@@ -20,9 +20,7 @@ from kdistill.data.preprocessing import build_preprocessor
 from kdistill.data.schema import infer_schema, prepare_features
 from kdistill.exceptions import InputError, NotFittedError
 from kdistill.experiment import distill
-from kdistill.model import DistilledModel
 from kdistill.progress import progress_bars
-from kdistill.students import BASELINE, DISTILLED
 from kdistill.tasks import Classification, Regression, Task
 from kdistill.teachers.adapters import EstimatorTeacher, Rows, Teacher, TorchTeacher
 
@@ -186,15 +184,7 @@ class _DistilledEstimator(BaseEstimator):
                 progress=progress,
             )
 
-        self.model_ = DistilledModel(
-            schema,
-            preprocessor,
-            task,
-            result.students.member(DISTILLED),
-            result.students.member(BASELINE),
-            result.ensemble.mlp,
-            result.ensemble.names,
-        )
+        self.model_ = result.model(schema, preprocessor, task)
         self.preprocessor_ = preprocessor
         self.teachers_ = result.ensemble.mlp
         self.teacher_names_ = result.ensemble.names

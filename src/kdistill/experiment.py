@@ -178,6 +178,18 @@ class Distillation:
     student_history: np.ndarray
     seconds: dict[str, float]
 
+    def model(self, schema: Schema, preprocessor: Any, task: Task) -> DistilledModel:
+        """The shippable model: preprocessing, task, the two students, MLP teachers."""
+        return DistilledModel(
+            schema,
+            preprocessor,
+            task,
+            self.students.member(DISTILLED),
+            self.students.member(BASELINE),
+            self.ensemble.mlp,
+            self.ensemble.names,
+        )
+
     def ensemble_outputs(
         self, rows: str, task: Task, config: DistillationConfig
     ) -> torch.Tensor:
@@ -508,15 +520,7 @@ def run_experiment(
         if on_run is not None:
             on_run(runs[-1])
         if model is None:
-            model = DistilledModel(
-                dataset.schema,
-                preprocessor,
-                task,
-                result.students.member(DISTILLED),
-                result.students.member(BASELINE),
-                result.ensemble.mlp,
-                result.ensemble.names,
-            )
+            model = result.model(dataset.schema, preprocessor, task)
     assert model is not None
 
     both = (np.stack([d for d, _ in paired]), np.stack([b for _, b in paired]))

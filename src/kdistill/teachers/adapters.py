@@ -345,9 +345,11 @@ class SavedOutputs:
         if classes is None:
             self.kind: OutputKind = "values"
         else:
+            # Rows summing to 1 within rounding (probabilities saved with three
+            # decimals) are probabilities; anything else is logits.
             sums = array.sum(axis=1)
             probabilities = bool(
-                np.all(array >= 0) and np.allclose(sums, 1.0, atol=1e-4)
+                np.all(array >= 0) and np.allclose(sums, 1.0, atol=2e-3)
             )
             self.kind = "probabilities" if probabilities else "logits"
 
