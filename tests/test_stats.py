@@ -137,3 +137,16 @@ def test_recovered_with_two_seeds_has_no_interval_and_says_why() -> None:
     share = summarize_runs(runs, correct)["recovered"]
     assert share["ci95"] is None
     assert "2 seed(s) give no interval" in share["warning"]
+
+
+def test_bootstrap_interval_of_the_gain() -> None:
+    runs, correct = _runs([0.010, 0.011, 0.009, 0.010, 0.012])
+    gain = summarize_runs(runs, correct)["distilled_vs_baseline"]["gain"]
+    low, high = gain["bootstrap_ci95"]
+    assert low < gain["mean"] < high
+    assert (
+        summarize_runs(*_runs([0.01, 0.02]))["distilled_vs_baseline"]["gain"][
+            "bootstrap_ci95"
+        ]
+        is None
+    )
