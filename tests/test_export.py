@@ -146,3 +146,36 @@ def test_regression_export(tmp_path: Path) -> None:
         == 0
     )
     assert list(pd.read_csv(tmp_path / "p.csv").columns) == ["prediction"]
+
+
+def test_boolean_labels_survive_the_export(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    frame["flag"] = frame["a"] + frame["b"] > 0
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    assert (
+        _invoke(
+            "run",
+            "--data",
+            tmp_path / "d.csv",
+            "--target",
+            "flag",
+            "--out",
+            tmp_path / "run",
+            *FAST,
+        ).exit_code
+        == 0
+    )
+    result = _invoke("export", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    assert (
+        _invoke(
+            "predict",
+            tmp_path / "run" / "student.onnx",
+            tmp_path / "d.csv",
+            "-o",
+            tmp_path / "p.csv",
+        ).exit_code
+        == 0
+    )
+    assert set(pd.read_csv(tmp_path / "p.csv")["prediction"]) <= {True, False}

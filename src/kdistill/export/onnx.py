@@ -211,7 +211,7 @@ def export_onnx(
     task = model.task
     if isinstance(task, Classification):
         labels = task.classes
-        if labels.dtype.kind in "iub":
+        if labels.dtype.kind in "iu":
             label_array, label_type = labels.astype(np.int64), TensorProto.INT64
         else:
             label_array, label_type = (
