@@ -117,3 +117,21 @@ def test_a_bad_value_leaves_no_results_file(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     assert _invoke("demo", "--alpha", "2", "--json", str(out)).exit_code == 2
     assert not out.exists()
+
+
+@pytest.mark.parametrize("method", ["munge", "noise", "mixup"])
+def test_demo_with_a_transfer_set(method: str, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    result = _invoke(
+        "demo", *FAST, "--augment", method, "--augment-size", "0.5", "--json", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    results = json.loads(out.read_text())
+    assert results["config"]["distillation"]["augment"] == method
+    assert results["runs"][0]["distilled"]["accuracy"] > 0.5
+
+
+def test_augment_size_is_checked() -> None:
+    result = _invoke("demo", "--augment", "munge", "--augment-size", "0")
+    assert result.exit_code == 2
+    assert "--augment-size must be in (0, 20]; got 0.0." in result.output

@@ -89,3 +89,34 @@ def test_objective_gradient_and_value_match_autograd(alphas) -> None:
 def test_objective_needs_targets_for_a_soft_term() -> None:
     with pytest.raises(ValueError, match="soft targets are needed"):
         DistillationObjective(LABELS, torch.tensor([0.5]))
+
+
+def test_unlabelled_rows_get_the_soft_term_only() -> None:
+    torch.manual_seed(1)
+    n, classes = 12, 3
+    labels = torch.randint(0, classes, (n,))
+    targets = torch.softmax(torch.randn(n, classes), dim=-1)
+    labelled = torch.tensor([True] * 6 + [False] * 6)
+    alpha = torch.tensor([0.6])
+    objective = DistillationObjective(
+        labels, alpha, targets, temperature=2.0, labelled=labelled
+    )
+    rows = torch.randperm(n)[:8].unsqueeze(0)
+    logits = torch.randn(1, 8, classes, requires_grad=True)
+
+    t = 2.0
+    log_q_t = torch.log_softmax(logits / t, dim=-1)
+    p = targets[rows]
+    kl = (torch.xlogy(p, p) - p * log_q_t).sum(-1).mean(-1)
+    ce = (
+        -torch.log_softmax(logits, -1)
+        .gather(-1, labels[rows].unsqueeze(-1))
+        .squeeze(-1)
+    )
+    expected = 0.6 * t**2 * kl + 0.4 * (ce * labelled[rows].float()).mean(-1)
+    (want,) = torch.autograd.grad(expected.sum(), logits)
+
+    assert torch.allclose(objective.gradient(logits.detach(), rows), want, atol=1e-6)
+    assert torch.allclose(
+        objective.loss(logits.detach(), rows), expected.detach(), atol=1e-5
+    )

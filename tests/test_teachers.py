@@ -483,3 +483,22 @@ def test_saved_outputs_with_unknown_column_names(credit: Path, tmp_path: Path) -
     )
     assert result.exit_code == 2
     assert "name them by the classes ['bad', 'good']" in _flat(result.output)
+
+
+def test_a_transfer_set_needs_mlp_teachers_only(credit: Path) -> None:
+    result = _invoke(
+        "run",
+        "--data",
+        credit,
+        "--target",
+        "Status",
+        "--teacher",
+        "mlp:1",
+        "--teacher",
+        "random_forest:1",
+        "--augment",
+        "munge",
+        *FAST,
+    )
+    assert result.exit_code == 2
+    assert "needs an ensemble of MLP teachers only" in _flat(result.output)

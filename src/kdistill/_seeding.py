@@ -23,6 +23,7 @@ class Stream(IntEnum):
     STUDENT_INIT = 3
     STUDENT_ORDER = 4
     STUDENT_DROPOUT = 5
+    AUGMENT = 6
 
 
 def seed_for(seed: int, *keys: int) -> int:

@@ -92,6 +92,8 @@ _OPTIONS: dict[str, tuple[str, ...]] = {
     "--teacher-model": ("teacher_models",),
     "--teacher-outputs": ("teacher_outputs",),
     "--combine": ("distillation", "combine"),
+    "--augment": ("distillation", "augment"),
+    "--augment-size": ("distillation", "augment_size"),
     "--json": ("json",),
 }
 _LOCATIONS = {loc: option for option, loc in _OPTIONS.items()}
@@ -159,6 +161,17 @@ def _recipe_options(command: F) -> F:
             help="Training epochs of the students. [default: 50]",
         ),
         click.option("--batch-size", type=int, help="Minibatch size. [default: 64]"),
+        click.option(
+            "--augment",
+            type=click.Choice(["none", "munge", "noise", "mixup"]),
+            help="Add synthetic rows labelled by the teachers to the transfer set. "
+            "[default: none]",
+        ),
+        click.option(
+            "--augment-size",
+            type=float,
+            help="Synthetic rows as a multiple of the training rows. [default: 1.0]",
+        ),
         click.option(
             "--quiet", "-q", is_flag=True, help="No progress bars and no table."
         ),

@@ -99,6 +99,8 @@ class DistillationConfig(_Model):
     teachers: tuple[str, ...] = ()
     combine: Literal["logits", "probabilities"] = "logits"
     weights: tuple[float, ...] | None = None
+    augment: Literal["none", "munge", "noise", "mixup"] = "none"
+    augment_size: float = Field(default=1.0, gt=0, le=20)
 
     @field_validator("teachers")
     @classmethod

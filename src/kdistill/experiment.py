@@ -10,6 +10,7 @@ the test rows; then summarize over seeds.
 from __future__ import annotations
 
 import logging
+import math
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -22,23 +23,27 @@ import pandas as pd
 import torch
 from sklearn.model_selection import train_test_split
 
+from kdistill._seeding import Stream, seed_for
 from kdistill.config import DistillationConfig, ExperimentConfig
 from kdistill.data.preprocessing import build_preprocessor
 from kdistill.data.schema import Schema, infer_schema, prepare_features
 from kdistill.data.target import infer_task, target_values
 from kdistill.evaluation.stats import summarize_runs
 from kdistill.exceptions import InputError
+from kdistill.losses import DistillationObjective, soft_targets
 from kdistill.model import DistilledModel
 from kdistill.stacked import StackedMLP
-from kdistill.students import BASELINE, DISTILLED, train_student_pair
+from kdistill.students import BASELINE, DISTILLED, train_student, train_student_pair
 from kdistill.tasks import Classification, Regression, Task
 from kdistill.teachers.adapters import Rows, Teacher
 from kdistill.teachers.ensemble import (
     TeacherCache,
     TeacherEnsemble,
+    combine,
     data_fingerprint,
     teacher_ensemble,
 )
+from kdistill.transfer import Layout, augment, layout_of
 
 __all__ = [
     "Dataset",
@@ -214,6 +219,7 @@ def distill(
     teachers: Sequence[Teacher] = (),
     teacher_keys: Sequence[str] = (),
     cache: TeacherCache | None = None,
+    layout: Layout | None = None,
     progress: ProgressHook | None = None,
 ) -> Distillation:
     """Train (or gather) the teachers, then the distilled student and the baseline.
@@ -236,6 +242,9 @@ def distill(
         Ready teachers to add to the ensemble, and their cache keys.
     cache : TeacherCache, optional
         Where teacher outputs are looked up and kept.
+    layout : Layout, optional
+        Which preprocessed columns make up each attribute; needed for a
+        transfer set (``config.augment``).
     progress : callable, optional
         Called with ``(phase, finished epochs, total epochs)``.
     """
@@ -266,22 +275,107 @@ def distill(
     clock = time.perf_counter()
     result = Distillation(ensemble, None, None, {})  # type: ignore[arg-type]
     targets = result.ensemble_outputs("train", task, config)
-    alphas = torch.zeros(2)
-    alphas[DISTILLED] = config.alpha
-    result.students, result.student_history = train_student_pair(
-        torch.as_tensor(train.matrix, dtype=torch.float32),
-        task.student_objective(y, targets, alphas, config.temperature),
-        n_outputs=task.n_outputs,
-        config=config.student,
-        batch_size=config.batch_size,
-        seed=seed,
-        on_epoch=hook("students", config.student.epochs),
-    )
+    X = torch.as_tensor(train.matrix, dtype=torch.float32)
+    if config.augment != "none":
+        if layout is None:
+            raise ValueError("a transfer set needs the layout of the preprocessed rows")
+        result.students, result.student_history = _distill_with_transfer_set(
+            X, y, targets, result.ensemble, task, config, layout, seed, hook
+        )
+    else:
+        alphas = torch.zeros(2)
+        alphas[DISTILLED] = config.alpha
+        result.students, result.student_history = train_student_pair(
+            X,
+            task.student_objective(y, targets, alphas, config.temperature),
+            n_outputs=task.n_outputs,
+            config=config.student,
+            batch_size=config.batch_size,
+            seed=seed,
+            on_epoch=hook("students", config.student.epochs),
+        )
     result.seconds = {
         "teachers": teacher_seconds,
         "students": time.perf_counter() - clock,
     }
     return result
+
+
+def _distill_with_transfer_set(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    targets: torch.Tensor,
+    ensemble: TeacherEnsemble,
+    task: Task,
+    config: DistillationConfig,
+    layout: Layout,
+    seed: int,
+    hook: Callable[[str, int], Callable[[int], None] | None],
+) -> tuple[StackedMLP, np.ndarray]:
+    """The distilled student on training plus synthetic rows; the baseline alone.
+
+    The synthetic rows are labelled by the ensemble only; the hard-label term
+    applies to real rows. The baseline, which has labels for the real rows
+    only, gets as many optimizer steps as the distilled student.
+    """
+    if task.name == "regression":
+        raise InputError(
+            "transfer-set augmentation is for classification; use --augment none"
+        )
+    if ensemble.mlp is None or ensemble.mlp.n_members != len(ensemble.names):
+        raise InputError(
+            "transfer-set augmentation needs an ensemble of MLP teachers only, "
+            "which can label new rows; drop --augment or the other teachers"
+        )
+    synthetic = augment(
+        X.numpy(),
+        layout,
+        method=config.augment,  # type: ignore[arg-type]
+        size=config.augment_size,
+        seed=seed_for(seed, Stream.AUGMENT),
+    )
+    members = ensemble.mlp.predict(torch.as_tensor(synthetic)).double().numpy()
+    on_synthetic = combine(list(members), rule=config.combine, weights=config.weights)
+    all_targets = torch.cat(
+        [targets, torch.as_tensor(on_synthetic, dtype=torch.float32)]
+    )
+    n_real, n_new = len(X), len(synthetic)
+    labelled = torch.cat(
+        [torch.ones(n_real, dtype=torch.bool), torch.zeros(n_new, dtype=torch.bool)]
+    )
+    objective = DistillationObjective(
+        torch.cat([y, torch.zeros(n_new, dtype=y.dtype)]),
+        torch.tensor([config.alpha]),
+        soft_targets(all_targets, config.temperature),
+        config.temperature,
+        labelled=labelled,
+    )
+    epochs = config.student.epochs
+    distilled, distilled_history = train_student(
+        torch.cat([X, torch.as_tensor(synthetic)]),
+        objective,
+        n_outputs=task.n_outputs,
+        config=config.student,
+        batch_size=config.batch_size,
+        seed=seed,
+        on_epoch=hook("students", epochs),
+    )
+    steps = epochs * math.ceil((n_real + n_new) / config.batch_size)
+    baseline_epochs = max(1, round(steps / math.ceil(n_real / config.batch_size)))
+    baseline, baseline_history = train_student(
+        X,
+        task.teacher_objective(y, 1),
+        n_outputs=task.n_outputs,
+        config=config.student,
+        batch_size=config.batch_size,
+        seed=seed,
+        epochs=baseline_epochs,
+    )
+    students = StackedMLP.from_members([distilled.member(0), baseline.member(0)])
+    history = np.concatenate(
+        [distilled_history, baseline_history[: len(distilled_history)]], axis=1
+    )
+    return students.eval(), history
 
 
 def _score_seed(
@@ -487,6 +581,7 @@ def run_experiment(
         split.raw_test, preprocessor.transform(split.test), split.test.index.to_numpy()
     )
     test_inputs = torch.as_tensor(test.matrix, dtype=torch.float32)
+    layout = layout_of(preprocessor, train.matrix.shape[1])
     y_train = task.target_tensor(task.encode(split.y_train))
     y_test = _encode_test(task, split.y_test)
     prepared = [factory(task) for factory in teachers]
@@ -507,6 +602,7 @@ def run_experiment(
             teachers=[teacher for teacher, _ in prepared],
             teacher_keys=[key for _, key in prepared],
             cache=cache,
+            layout=layout,
             progress=_labelled(progress, f"seed {number}/{len(seeds)}"),
         )
         scores, rows = _score_seed(

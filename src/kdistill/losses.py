@@ -138,6 +138,10 @@ class DistillationObjective:
     n_classes : int, optional
         Number of classes; required without ``targets`` (the labels of a
         training set need not include every class).
+    labelled : Tensor, optional
+        Whether each row has a true label, ``(n,)``; rows without one (a
+        transfer set's synthetic rows) get the soft term only. By default
+        every row is labelled.
 
     Examples
     --------
@@ -161,8 +165,11 @@ class DistillationObjective:
         temperature: float | None = None,
         *,
         n_classes: int | None = None,
+        labelled: Tensor | None = None,
     ) -> None:
         self.soft = bool((alpha > 0).any())
+        if labelled is not None and not self.soft:
+            raise ValueError("rows without labels need a soft term (alpha > 0)")
         if self.soft and targets is None:
             raise ValueError("soft targets are needed when alpha > 0")
         if targets is not None and temperature is None:
@@ -182,10 +189,17 @@ class DistillationObjective:
             return
         assert targets is not None
         a = alpha.reshape(-1, 1, 1)
-        self._target = (1 - a) * onehot + (a * temperature) * targets  # (k, n, classes)
         self._members = torch.arange(len(alpha)).unsqueeze(1)  # (k, 1)
-        self._hard_weight = 1 - a
         self._soft_weight = a * temperature
+        self.labelled = labelled
+        if labelled is None:
+            self._hard_weight = 1 - a
+        else:
+            # Rows of the transfer set that have no true label get no hard term.
+            weight = (1 - a) * labelled.to(torch.float32).reshape(1, -1, 1)  # (k, n, 1)
+            self._hard_rows = weight
+            onehot = onehot * labelled.to(torch.float32).unsqueeze(-1)
+        self._target = (1 - a) * onehot + (a * temperature) * targets  # (k, n, classes)
 
     def gradient(self, logits: Tensor, rows: Tensor) -> Tensor:
         """Gradient of each member's loss on ``rows``, ``(k, batch, classes)``.
@@ -198,7 +212,10 @@ class DistillationObjective:
         if not self.soft:
             return grad.sub_(self._target[rows]).div_(n_rows)
         soft = torch.softmax(logits / self.temperature, dim=-1).mul_(self._soft_weight)
-        grad = grad.mul_(self._hard_weight).add_(soft)
+        if self.labelled is None:
+            grad = grad.mul_(self._hard_weight).add_(soft)
+        else:
+            grad = grad.mul_(self._hard_rows[self._members, rows]).add_(soft)
         return grad.sub_(self._target[self._members, rows]).div_(n_rows)
 
     def loss(self, logits: Tensor, rows: Tensor) -> Tensor:
@@ -208,6 +225,18 @@ class DistillationObjective:
             log_q = torch.log_softmax(logits, dim=-1)
             return -log_q.gather(-1, labels.unsqueeze(-1)).squeeze(-1).mean(dim=-1)
         assert self.targets is not None
+        if self.labelled is not None:
+            t = self.temperature
+            targets = self.targets[rows]
+            log_q_t = torch.log_softmax(logits / t, dim=-1)
+            kl = (torch.xlogy(targets, targets) - targets * log_q_t).sum(-1).mean(-1)
+            ce = (
+                -torch.log_softmax(logits, -1)
+                .gather(-1, labels.unsqueeze(-1))
+                .squeeze(-1)
+            )
+            weight = self.labelled.to(torch.float32)[rows]
+            return self.alpha * t**2 * kl + (1 - self.alpha) * (ce * weight).mean(-1)
         return distillation_loss(
             logits,
             self.targets[rows],

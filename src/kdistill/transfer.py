@@ -52,8 +52,11 @@ def layout_of(preprocessor: ColumnTransformer, n_columns: int) -> Layout:
     names = list(preprocessor.get_feature_names_out())
     numeric = tuple(i for i, name in enumerate(names) if name.startswith("numeric__"))
     blocks: list[tuple[int, int]] = []
-    if "categorical" in preprocessor.named_transformers_:
-        encoder = preprocessor.named_transformers_["categorical"].named_steps["encode"]
+    transformer = preprocessor.named_transformers_.get("categorical")
+    encoder = (
+        None if transformer in (None, "drop") else transformer.named_steps["encode"]
+    )
+    if encoder is not None and hasattr(encoder, "categories_"):  # fitted: has columns
         start = len(numeric)
         for i in range(len(encoder.categories_)):
             infrequent = encoder.infrequent_categories_[i]

@@ -12,7 +12,7 @@ from kdistill.config import MLPConfig
 from kdistill.stacked import DropoutMasks, StackedMLP
 from kdistill.training import BatchOrder, Objective, TrainingSettings, fit_stacked
 
-__all__ = ["BASELINE", "DISTILLED", "train_student_pair"]
+__all__ = ["BASELINE", "DISTILLED", "train_student", "train_student_pair"]
 
 #: Positions of the two students in the stack :func:`train_student_pair` returns.
 DISTILLED, BASELINE = 0, 1
@@ -75,6 +75,45 @@ def train_student_pair(
     masks = DropoutMasks([dropout, dropout.clone_state()])
     settings = TrainingSettings(
         epochs=config.epochs,
+        batch_size=batch_size,
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+    )
+    history = fit_stacked(net, X, objective, settings, order, masks, on_epoch)
+    return net, history
+
+
+def train_student(
+    X: Tensor,
+    objective: Objective,
+    *,
+    n_outputs: int,
+    config: MLPConfig,
+    batch_size: int,
+    seed: int,
+    epochs: int | None = None,
+    on_epoch: Callable[[int], None] | None = None,
+) -> tuple[StackedMLP, np.ndarray]:
+    """Train one student alone, from the initial weights a pair would start from.
+
+    Used when the distilled student and the baseline cannot share batches:
+    with a transfer set, the distilled student sees synthetic rows the
+    baseline has no labels for. ``epochs`` overrides ``config.epochs``, so
+    that the baseline can be given as many optimizer steps as the distilled
+    student.
+    """
+    net = StackedMLP(
+        1,
+        X.shape[1],
+        config.hidden,
+        n_outputs,
+        dropout=config.dropout_rates(),
+        generators=[generator(seed, Stream.STUDENT_INIT)],
+    )
+    order = BatchOrder(1, X.shape[0], [generator(seed, Stream.STUDENT_ORDER)])
+    masks = DropoutMasks([generator(seed, Stream.STUDENT_DROPOUT)])
+    settings = TrainingSettings(
+        epochs=config.epochs if epochs is None else epochs,
         batch_size=batch_size,
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
