@@ -129,3 +129,44 @@ def latency_view(figures: dict[str, Any]) -> Table:
         f"{figures['speedup_p50_onnx_vs_ensemble']:.0f}x faster than the ensemble (p50)"
     )
     return table
+
+
+def sweep_view(results: dict[str, Any]) -> Group:
+    """The chosen recipe beside the published one, scored on the test rows."""
+    table = Table(title="recipes on the test rows", title_justify="left")
+    for header in (
+        "recipe",
+        "ensemble %",
+        "distilled %",
+        "baseline %",
+        "gain (points)",
+        "recovered",
+    ):
+        table.add_column(header, justify="left" if header == "recipe" else "right")
+    for label, summary in (
+        ("chosen", results["summary"]),
+        ("published", results["published"]["summary"]),
+    ):
+        share = summary["recovered"]
+        recovered = "-" if share["mean"] is None else f"{100 * share['mean']:.0f}%"
+        if share.get("ci95"):
+            recovered += (
+                f" [{100 * share['ci95'][0]:.0f}, {100 * share['ci95'][1]:.0f}]"
+            )
+        table.add_row(
+            label,
+            _score(summary["ensemble"]["accuracy"], percent=True),
+            _score(summary["distilled"]["accuracy"], percent=True),
+            _score(summary["baseline"]["accuracy"], percent=True),
+            _score(summary["distilled_vs_baseline"]["gain"], percent=True),
+            recovered,
+        )
+    search = results.get("sweep", {})
+    lines = [
+        f"chosen on {search.get('validation_rows')} validation rows after "
+        f"{search.get('trials')} trials: {search.get('best_params')}",
+        f"chosen: {results['summary']['distilled_vs_baseline']['verdict']}",
+        "published: "
+        + results["published"]["summary"]["distilled_vs_baseline"]["verdict"],
+    ]
+    return Group(table, Text("\n".join(lines)))
