@@ -97,3 +97,29 @@ def test_bad_sweep_options() -> None:
     result = _invoke("sweep", "--trials", "0")
     assert result.exit_code == 2
     assert "--trials must be at least 1; got 0." in result.output
+
+
+def test_run_searches_when_asked(files, tmp_path: Path) -> None:
+    train, test, _ = files
+    result = _invoke(
+        "run",
+        "--data",
+        train,
+        "--target",
+        "label",
+        "--test",
+        test,
+        "--sweep-trials",
+        "3",
+        "--out",
+        tmp_path / "run",
+        "--json",
+        tmp_path / "r.json",
+        *FAST,
+    )
+    assert result.exit_code == 0, result.output
+    results = json.loads((tmp_path / "r.json").read_text())
+    assert results["sweep"]["trials"] == 3
+    chosen = results["sweep"]["best_params"]
+    assert results["config"]["distillation"]["alpha"] == pytest.approx(chosen["alpha"])
+    assert (tmp_path / "run" / "student.safetensors").is_file()

@@ -324,6 +324,12 @@ def demo(
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory to write.")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 @click.option(
+    "--sweep-trials",
+    type=int,
+    help="First search this many recipes on validation rows (as `kdistill sweep`), "
+    "then run the chosen one.",
+)
+@click.option(
     "--categorical",
     multiple=True,
     help="Treat this column as categorical (repeatable).",
@@ -370,6 +376,7 @@ def demo(
 def run(
     config_file: str | None,
     overwrite: bool,
+    sweep_trials: int | None,
     json_path: str | None,
     quiet: bool,
     **options: Any,
@@ -388,6 +395,7 @@ def run(
     """
     from kdistill.config import RunConfig, input_error
     from kdistill.configfile import read_config
+    from kdistill.exceptions import InputError
 
     settings = read_config(config_file) if config_file else {}
     given = {f"--{key.replace('_', '-')}": value for key, value in options.items()}
@@ -396,10 +404,14 @@ def run(
         config = RunConfig.model_validate(_with_options(settings, given))
     except ValidationError as error:
         raise input_error(error, RunConfig, _describe(config_file, given)) from None
-    _run(config, overwrite=overwrite, quiet=quiet)
+    if sweep_trials is not None and sweep_trials < 1:
+        raise InputError(f"--sweep-trials must be at least 1; got {sweep_trials}.")
+    _run(config, overwrite=overwrite, quiet=quiet, sweep_trials=sweep_trials)
 
 
-def _run(config: Any, *, overwrite: bool, quiet: bool) -> None:
+def _run(
+    config: Any, *, overwrite: bool, quiet: bool, sweep_trials: int | None = None
+) -> None:
     from kdistill.data.io import read_table
     from kdistill.exceptions import InputError, KdistillWarning
     from kdistill.experiment import dataset_from_frame, run_experiment
@@ -440,15 +452,20 @@ def _run(config: Any, *, overwrite: bool, quiet: bool) -> None:
     scratch = Path(tempfile.mkdtemp(prefix=".kdistill-cache-", dir=where))
     sources = [out / "cache"] if out is not None else []
     cache = TeacherCache(scratch / "cache", sources) if out is not None else None
+    experiment = config.experiment()
+    search = None
+    if sweep_trials:
+        from kdistill.sweep import sweep as run_sweep
+
+        found = run_sweep(dataset, experiment, n_trials=sweep_trials, evaluate=False)
+        experiment, search = found.chosen, found.search
     try:
         with _progress(not quiet) as hook:
             result = run_experiment(
-                dataset,
-                config.experiment(),
-                teachers=teachers,
-                cache=cache,
-                progress=hook,
+                dataset, experiment, teachers=teachers, cache=cache, progress=hook
             )
+        if search is not None:
+            result.results["sweep"] = search
         result.results["config"]["data"]["path"] = data.path
         result.results["config"]["teacher_models"] = list(config.teacher_models)
         result.results["config"]["teacher_outputs"] = list(config.teacher_outputs)
@@ -766,6 +783,7 @@ def sweep(
         validation_size=validation_size,
         on_trial=progress,
     )
+    assert result.chosen_result is not None and result.published_result is not None
     results = result.chosen_result.results
     results["published"] = {
         "config": result.published_result.results["config"],

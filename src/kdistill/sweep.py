@@ -106,8 +106,9 @@ class SweepResult:
 
     trials: pd.DataFrame
     chosen: ExperimentConfig
-    chosen_result: ExperimentResult
-    published_result: ExperimentResult
+    chosen_result: ExperimentResult | None
+    published_result: ExperimentResult | None
+    search: dict[str, Any]
 
 
 def sweep(
@@ -119,12 +120,15 @@ def sweep(
     student_seeds: int = 1,
     validation_size: float = 0.2,
     seed: int = 0,
+    evaluate: bool = True,
     on_trial: Callable[[int, float], None] | None = None,
 ) -> SweepResult:
     """Search for a recipe on validation rows, then test it and the published one.
 
     ``config`` is the published recipe and the final evaluation's settings
     (its seeds). Every trial trains the students on ``student_seeds`` seeds.
+    With ``evaluate=False`` the search stops at the chosen recipe, for a
+    caller that runs it itself (``kdistill run --sweep-trials``).
     """
     import optuna
 
@@ -160,16 +164,19 @@ def sweep(
     trials["duration"] = trials["duration"].dt.total_seconds()
     chosen = search_space(optuna.trial.FixedTrial(study.best_params), config)
 
-    final_cache = TeacherCache(
-        Path(tempfile.mkdtemp(prefix="kdistill-sweep-")) / "cache"
-    )
-    chosen_result = run_experiment(dataset, chosen, cache=final_cache)
-    published_result = run_experiment(dataset, config, cache=final_cache)
-    chosen_result.results["sweep"] = {
+    search = {
         "trials": len(study.trials),
         "best_validation_accuracy": study.best_value,
         "best_params": study.best_params,
         "validation_rows": len(search_data.test[0]) if search_data.test else 0,
         "seconds": time.perf_counter() - started,
     }
-    return SweepResult(trials, chosen, chosen_result, published_result)
+    if not evaluate:
+        return SweepResult(trials, chosen, None, None, search)
+    final_cache = TeacherCache(
+        Path(tempfile.mkdtemp(prefix="kdistill-sweep-")) / "cache"
+    )
+    chosen_result = run_experiment(dataset, chosen, cache=final_cache)
+    published_result = run_experiment(dataset, config, cache=final_cache)
+    chosen_result.results["sweep"] = search
+    return SweepResult(trials, chosen, chosen_result, published_result, search)
