@@ -182,3 +182,24 @@ def test_shared_batch_order_is_one_permutation() -> None:
     assert sorted(order[0].tolist()) == list(range(10))
     with pytest.raises(ValueError, match="expected 1 or 3 generators, got 2"):
         BatchOrder(3, 10, [generator(0, 0), generator(0, 1)])
+
+
+def test_max_steps_stops_within_an_epoch(rows) -> None:
+    X, y = rows
+    net = _net(1, (0.0, 0.0))
+    before = [p.detach().clone() for p in net.parameters()]
+    settings = TrainingSettings(epochs=3, batch_size=50, max_steps=5)  # 4 steps/epoch
+    calls: list[int] = []
+    fit_stacked(
+        net,
+        X,
+        DistillationObjective(y, torch.zeros(1), n_classes=3),
+        settings,
+        BatchOrder(1, len(X), [generator(0, 1)]),
+        on_epoch=calls.append,
+    )
+    assert calls == [1, 2, 3]  # the third epoch ran no step past the fifth
+    changed = [
+        not torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True)
+    ]
+    assert any(changed)

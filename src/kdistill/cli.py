@@ -406,6 +406,11 @@ def run(
         raise input_error(error, RunConfig, _describe(config_file, given)) from None
     if sweep_trials is not None and sweep_trials < 1:
         raise InputError(f"--sweep-trials must be at least 1; got {sweep_trials}.")
+    if sweep_trials and (config.teacher_models or config.teacher_outputs):
+        raise InputError(
+            "--sweep-trials searches with teachers kdistill trains; it cannot be "
+            "combined with --teacher-model or --teacher-outputs yet"
+        )
     _run(config, overwrite=overwrite, quiet=quiet, sweep_trials=sweep_trials)
 
 
@@ -657,15 +662,15 @@ def bench(run_dir: str, calls: int, plot: str | None) -> None:
     from kdistill.export.bench import bench_run, plot_latency
     from kdistill.report import latency_view
 
+    target = Path(plot) if plot else Path(run_dir) / "latency.png"
+    if not target.parent.is_dir():
+        raise InputError(f"--plot {target}: the folder does not exist")
     figures = bench_run(Path(run_dir), n_calls=calls)
     results_file = Path(run_dir) / "results.json"
     results = json.loads(results_file.read_text())
     results["latency"] = figures
     write_json(results_file, results)
     console.print(latency_view(figures))
-    target = Path(plot) if plot else Path(run_dir) / "latency.png"
-    if not target.parent.is_dir():
-        raise InputError(f"--plot {target}: the folder does not exist")
     plot_latency(figures, results, target)
     if (Path(run_dir) / "student.onnx").is_file():
         _write_card(Path(run_dir), Path(run_dir) / "student.onnx")

@@ -101,6 +101,8 @@ def dataset_from_frame(
     >>> dataset_from_frame(frame, "y", numeric=("x",)).task
     'binary'
     """
+    # Rows are told apart by position from here on (saved outputs too).
+    frame = frame.reset_index(drop=True)
     schema = infer_schema(
         frame, target, categorical=categorical, numeric=numeric, drop=drop
     )
@@ -322,6 +324,10 @@ def _distill_with_transfer_set(
         raise InputError(
             "transfer-set augmentation is for classification; use --augment none"
         )
+    if config.alpha == 0:
+        raise InputError(
+            "--augment needs --alpha above 0: synthetic rows carry soft targets only"
+        )
     if ensemble.mlp is None or ensemble.mlp.n_members != len(ensemble.names):
         raise InputError(
             "transfer-set augmentation needs an ensemble of MLP teachers only, "
@@ -361,7 +367,7 @@ def _distill_with_transfer_set(
         on_epoch=hook("students", epochs),
     )
     steps = epochs * math.ceil((n_real + n_new) / config.batch_size)
-    baseline_epochs = max(1, round(steps / math.ceil(n_real / config.batch_size)))
+    baseline_epochs = math.ceil(steps / math.ceil(n_real / config.batch_size))
     baseline, baseline_history = train_student(
         X,
         task.teacher_objective(y, 1),
@@ -370,6 +376,7 @@ def _distill_with_transfer_set(
         batch_size=config.batch_size,
         seed=seed,
         epochs=baseline_epochs,
+        max_steps=steps,  # exactly the distilled student's number of steps
     )
     students = StackedMLP.from_members([distilled.member(0), baseline.member(0)])
     history = np.concatenate(

@@ -35,7 +35,12 @@ __all__ = ["SweepResult", "search_space", "sweep"]
 def search_space(trial: Any, base: ExperimentConfig) -> ExperimentConfig:
     """The recipe a trial proposes, on top of ``base``."""
     distillation = base.distillation
-    augment = trial.suggest_categorical("augment", ["none", "munge", "noise", "mixup"])
+    # Only MLP teachers can label synthetic rows.
+    mlp_only = all(
+        spec.split(":")[0].strip() == "mlp" for spec in distillation.teachers
+    )
+    methods = ["none", "munge", "noise", "mixup"] if mlp_only else ["none"]
+    augment = trial.suggest_categorical("augment", methods)
     size = (
         trial.suggest_categorical("augment_size", [0.5, 1.0, 2.0])
         if augment != "none"
@@ -66,12 +71,17 @@ def _validation_dataset(
     else:
         classification = dataset.task != "regression"
         stratify = dataset.y.astype(str) if classification and config.stratify else None
-        train, _ = train_test_split(
-            dataset.features.index,
-            test_size=config.test_size,
-            random_state=config.split_seed,
-            stratify=stratify,
-        )
+        try:
+            train, _ = train_test_split(
+                dataset.features.index,
+                test_size=config.test_size,
+                random_state=config.split_seed,
+                stratify=stratify,
+            )
+        except ValueError as error:
+            raise InputError(
+                f"the rows cannot be split into training and test: {error}"
+            ) from None
         features, y, raw = (
             dataset.features.loc[train],
             dataset.y.loc[train],

@@ -42,6 +42,8 @@ class TrainingSettings:
     batch_size: int
     learning_rate: float = 1e-3
     weight_decay: float = 0.0
+    #: Stop after this many optimizer steps, within the last epoch if need be.
+    max_steps: int | None = None
 
 
 class BatchOrder:
@@ -123,10 +125,14 @@ def fit_stacked(
     history = torch.zeros(settings.epochs, net.n_members)
 
     net.train()
+    n_steps = 0
     with torch.no_grad():
         for epoch in range(settings.epochs):
             epoch_order = order.next_epoch()
             for start in range(0, n_rows, settings.batch_size):
+                if settings.max_steps is not None and n_steps == settings.max_steps:
+                    break
+                n_steps += 1
                 rows = epoch_order[:, start : start + settings.batch_size]
 
                 logits, cache = train_forward(net, X[rows], masks)

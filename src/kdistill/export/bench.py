@@ -28,8 +28,14 @@ def bench_run(folder: Path, *, n_calls: int = 2000) -> dict[str, Any]:
     test_file = folder / "test_rows.parquet"
     if not test_file.is_file():
         raise InputError(f"{folder} keeps no test rows (test_rows.parquet) to time on")
-    if model.teachers is None:
-        raise InputError(f"{folder} keeps no MLP teacher ensemble to time against")
+    if (
+        model.teachers is None
+        or len(model.teacher_names or []) > model.teachers.n_members
+    ):
+        raise InputError(
+            f"{folder} keeps only part of its teacher ensemble (its MLP members), "
+            "so the ensemble cannot be timed"
+        )
     rows = pd.read_parquet(test_file)
     many = rows.sample(BATCH_ROWS, replace=True, random_state=0).reset_index(drop=True)
     one, inputs = rows.iloc[:1], model.inputs(many)

@@ -8,14 +8,15 @@ file needs onnxruntime alone:
   then ``(x - mean) / scale``;
 - categorical column (a string): ``ai.onnx.ml.LabelEncoder`` maps each level
   to its one-hot position (rare and unseen levels to the "infrequent" one,
-  the empty string and ``"(missing)"`` to the missing level), and
+  ``"(missing)"`` to the missing level), and
   ``Equal`` against ``0 .. width - 1`` makes the one-hot block;
 - the student: ``MatMul``, ``Add`` and ``Relu`` per layer; then ``Softmax``
   for the probabilities and ``ArgMax`` with ``Gather`` for the label (for
   regression, the prediction rescaled to the target's units).
 
 Inputs are one ``(n, 1)`` tensor per raw feature column, named after it:
-float for numeric columns, string for categorical ones. Outputs: ``label``
+float for numeric columns (NaN for missing), string for categorical ones
+(``"(missing)"`` for missing). Outputs: ``label``
 and ``probabilities`` (``(n, classes)``, in the order of the ``classes``
 metadata), or ``prediction``.
 """
@@ -128,8 +129,6 @@ def _categorical_blocks(
         width = len(frequent) + (1 if rare else 0)
         position = {level: frequent.index(level) for level in frequent}
         position.update({level: len(frequent) for level in rare})
-        if MISSING_LEVEL in position:
-            position[""] = position[MISSING_LEVEL]
         default = len(frequent) if rare else -1
         code = f"{name}__code"
         nodes.append(
@@ -239,14 +238,23 @@ def export_onnx(
         nodes.append(
             helper.make_node("Add", ["scaled", "target_mean"], ["prediction_"])
         )
+        inits.append(_constant(helper, "flat", np.array([-1], dtype=np.int64)))
         nodes.append(
-            helper.make_node("Flatten", ["prediction_"], ["prediction_2d"], axis=1)
+            helper.make_node("Reshape", ["prediction_", "flat"], ["prediction"])
         )
-        nodes.append(helper.make_node("Squeeze", ["prediction_2d"], ["prediction"]))
         outputs = [
             helper.make_tensor_value_info("prediction", TensorProto.FLOAT, [None])
         ]
 
+    internal = {name for node in nodes for name in node.output} | {
+        i.name for i in inits
+    }
+    clash = sorted(internal & set(model.schema.features))
+    if clash:
+        raise InputError(
+            f"the column name(s) {clash} are also names inside the ONNX graph; "
+            "rename those columns in the data and rerun, then export"
+        )
     graph = helper.make_graph(nodes, "kdistill_student", inputs, outputs, inits)
     onnx_model = helper.make_model(
         graph,

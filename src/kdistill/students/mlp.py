@@ -92,6 +92,7 @@ def train_student(
     batch_size: int,
     seed: int,
     epochs: int | None = None,
+    max_steps: int | None = None,
     on_epoch: Callable[[int], None] | None = None,
 ) -> tuple[StackedMLP, np.ndarray]:
     """Train one student alone, from the initial weights a pair would start from.
@@ -117,6 +118,7 @@ def train_student(
         batch_size=batch_size,
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
+        max_steps=max_steps,
     )
     history = fit_stacked(net, X, objective, settings, order, masks, on_epoch)
     return net, history
