@@ -739,7 +739,6 @@ def sweep(
     The results file (--json) is the chosen recipe's, with the published
     recipe's summary under "published" and the search under "sweep".
     """
-    from kdistill._io import write_json
     from kdistill.config import ExperimentConfig, input_error
     from kdistill.data import load_reference
     from kdistill.data.io import read_table, write_table
@@ -796,18 +795,9 @@ def sweep(
     }
     if trials_table:
         write_table(result.trials, trials_table)
-    if json_path == "-":
-        sys.stdout.write(_dumps(results))
-    elif json_path:
-        write_json(json_path, results)
+    _emit(results, json_path, quiet=True)
     if not quiet:
         console.print(sweep_view(results))
-
-
-def _dumps(results: dict[str, Any]) -> str:
-    from kdistill._io import dumps
-
-    return dumps(results)
 
 
 def main() -> None:

@@ -222,6 +222,7 @@ def distill(
     teacher_keys: Sequence[str] = (),
     cache: TeacherCache | None = None,
     layout: Layout | None = None,
+    fingerprint: str | None = None,
     progress: ProgressHook | None = None,
 ) -> Distillation:
     """Train (or gather) the teachers, then the distilled student and the baseline.
@@ -247,6 +248,9 @@ def distill(
     layout : Layout, optional
         Which preprocessed columns make up each attribute; needed for a
         transfer set (``config.augment``).
+    fingerprint : str, optional
+        :func:`data_fingerprint` of the rows, when the caller has it already
+        (hashing a large matrix once per seed is wasted time).
     progress : callable, optional
         Called with ``(phase, finished epochs, total epochs)``.
     """
@@ -267,9 +271,8 @@ def distill(
         prefitted=teachers,
         prefitted_keys=teacher_keys or [t.name for t in teachers],
         cache=cache,
-        fingerprint=data_fingerprint(
-            train.matrix, y.numpy(), *([test.matrix] if test else [])
-        ),
+        fingerprint=fingerprint
+        or data_fingerprint(train.matrix, y.numpy(), *([test.matrix] if test else [])),
         on_epoch=hook("teachers", config.teacher.epochs),
     )
     teacher_seconds = time.perf_counter() - clock
@@ -444,7 +447,9 @@ def _labelled(progress: ProgressHook | None, label: str) -> ProgressHook | None:
 
 
 @dataclass
-class _Split:
+class Split:
+    """The training and test rows of an experiment, prepared and raw."""
+
     train: pd.DataFrame
     y_train: pd.Series
     raw_train: pd.DataFrame
@@ -453,10 +458,10 @@ class _Split:
     raw_test: pd.DataFrame
 
 
-def _split(dataset: Dataset, config: ExperimentConfig) -> _Split:
+def split_rows(dataset: Dataset, config: ExperimentConfig) -> Split:
     """The training and test rows: given test rows, or a (stratified) split."""
     if dataset.test is not None:
-        return _Split(dataset.features, dataset.y, dataset.raw, *dataset.test)
+        return Split(dataset.features, dataset.y, dataset.raw, *dataset.test)
     classification = dataset.task != "regression"
     stratify = dataset.y.astype(str) if classification and config.stratify else None
     try:
@@ -471,7 +476,7 @@ def _split(dataset: Dataset, config: ExperimentConfig) -> _Split:
             f"the rows cannot be split into training and test: {error}"
         ) from None
     features, y, raw = dataset.features, dataset.y, dataset.raw
-    return _Split(
+    return Split(
         features.loc[train],
         y.loc[train],
         raw.loc[train],
@@ -574,7 +579,7 @@ def run_experiment(
         keeps the test scores honest.
     """
     started = time.perf_counter()
-    split = _split(dataset, config)
+    split = split_rows(dataset, config)
     task = _task_for(dataset, split.y_train)
     preprocessor = build_preprocessor(
         dataset.schema, min_frequency=config.min_frequency
@@ -590,6 +595,7 @@ def run_experiment(
     test_inputs = torch.as_tensor(test.matrix, dtype=torch.float32)
     layout = layout_of(preprocessor, train.matrix.shape[1])
     y_train = task.target_tensor(task.encode(split.y_train))
+    fingerprint = data_fingerprint(train.matrix, y_train.numpy(), test.matrix)
     y_test = _encode_test(task, split.y_test)
     prepared = [factory(task) for factory in teachers]
 
@@ -610,6 +616,7 @@ def run_experiment(
             teacher_keys=[key for _, key in prepared],
             cache=cache,
             layout=layout,
+            fingerprint=fingerprint,
             progress=_labelled(progress, f"seed {number}/{len(seeds)}"),
         )
         scores, rows = _score_seed(

@@ -26,7 +26,7 @@ from sklearn.model_selection import train_test_split
 
 from kdistill.config import ExperimentConfig
 from kdistill.exceptions import InputError
-from kdistill.experiment import Dataset, ExperimentResult, run_experiment
+from kdistill.experiment import Dataset, ExperimentResult, run_experiment, split_rows
 from kdistill.teachers.ensemble import TeacherCache
 
 __all__ = ["SweepResult", "search_space", "sweep"]
@@ -66,27 +66,9 @@ def _validation_dataset(
     dataset: Dataset, config: ExperimentConfig, size: float
 ) -> Dataset:
     """The training rows only, with a validation split standing in for test rows."""
-    if dataset.test is not None:
-        features, y, raw = dataset.features, dataset.y, dataset.raw
-    else:
-        classification = dataset.task != "regression"
-        stratify = dataset.y.astype(str) if classification and config.stratify else None
-        try:
-            train, _ = train_test_split(
-                dataset.features.index,
-                test_size=config.test_size,
-                random_state=config.split_seed,
-                stratify=stratify,
-            )
-        except ValueError as error:
-            raise InputError(
-                f"the rows cannot be split into training and test: {error}"
-            ) from None
-        features, y, raw = (
-            dataset.features.loc[train],
-            dataset.y.loc[train],
-            dataset.raw.loc[train],
-        )
+    # The training rows are those the experiment will train on: the same split.
+    split = split_rows(dataset, config)
+    features, y, raw = split.train, split.y_train, split.raw_train
     classification = dataset.task != "regression"
     try:
         fit, validation = train_test_split(

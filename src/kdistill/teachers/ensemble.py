@@ -240,7 +240,9 @@ def teacher_ensemble(
         for i in range(spec.n_members):  # entries hold (members, rows, outputs)
             add(f"{spec.kind}-{i}", entry.train.values[i], entry.test.values[i])
 
-    raw = data_fingerprint(train.frame, test.frame, train.positions, test.positions)
+    raw = ""
+    if prefitted:  # ready teachers see the raw columns: key them on those too
+        raw = data_fingerprint(train.frame, test.frame, train.positions, test.positions)
     for teacher, teacher_key in zip(prefitted, prefitted_keys, strict=True):
         text = f"{fingerprint}|{raw}|{teacher_key}"
         key = hashlib.sha256(text.encode()).hexdigest()[:32]
